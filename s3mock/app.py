@@ -1,0 +1,142 @@
+"""make_app(settings): the middleware chain, the store's lifetime, and the response signal."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from s3mock import xml
+from s3mock.auth.identity import ANONYMOUS, Principal, identify
+from s3mock.config import Settings
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, load_all
+from s3mock.operations import Op, Resolved, resolve
+from s3mock.storage.sqlite_fs import SqliteStore
+
+log = logging.getLogger("s3mock")
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", SqliteStore)
+REQUEST_ID = web.RequestKey("request_id", str)
+ROUTE = web.RequestKey("route", Resolved)
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HANDLERS = load_all()
+ADMIN_PREFIX = "/_s3mock/"
+
+
+def _resource(request: web.Request) -> str:
+    return request.raw_path.split("?", 1)[0]
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """1. Any S3Error or unexpected exception becomes S3's XML error response."""
+    request[REQUEST_ID] = secrets.token_hex(8).upper()
+    try:
+        return await handler(request)
+    except S3Error as err:
+        return error_response(request, err)
+    except web.HTTPException:
+        raise
+    except ConnectionResetError:
+        raise
+    except Exception:
+        log.exception("internal error on %s %s", request.method, request.path)
+        return error_response(request, S3Error("InternalError"))
+
+
+def error_response(request: web.Request, err: S3Error) -> web.Response:
+    headers = dict(err.headers)
+    if err.status == 304 or request.method == "HEAD":
+        resp = web.Response(status=err.status, headers=headers)
+    else:
+        body = xml.render_error(err, _resource(request), request[REQUEST_ID], _host_id(request))
+        resp = web.Response(status=err.status, body=body, headers=headers, content_type="application/xml")
+    if request.can_read_body and not request.content.is_eof():
+        # The body was refused unread (perhaps without 100 Continue): do not reuse the connection.
+        resp.force_close()
+    return resp
+
+
+def _host_id(request: web.Request) -> str:
+    return base64.b64encode(request[REQUEST_ID].encode() * 4).decode()
+
+
+@web.middleware
+async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """2. Resolve the S3 operation, bucket and key (path or virtual-host style)."""
+    if request.path.startswith(ADMIN_PREFIX):
+        return await handler(request)
+    settings = request.app[SETTINGS]
+    request[ROUTE] = resolve(request.method, request.host, request.raw_path,
+                             set(request.query.keys()), request.headers, settings.domain)
+    return await handler(request)
+
+
+@web.middleware
+async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
+    if request.path.startswith(ADMIN_PREFIX) or request[ROUTE].op is Op.Preflight:
+        request[PRINCIPAL] = ANONYMOUS
+        return await handler(request)
+    settings = request.app[SETTINGS]
+    users = {u.access_key: u for u in settings.all_users}
+    request[PRINCIPAL] = identify(request.headers, request.query, users, settings.owner,
+                                  strict=settings.auth == "strict")
+    return await handler(request)
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    """The handler of the operation the route middleware found."""
+    if request.path.startswith(ADMIN_PREFIX):
+        raise S3Error("NotImplemented")
+    resolved = request[ROUTE]
+    handler = HANDLERS.get(resolved.op)
+    if handler is None:
+        raise S3Error("NotImplemented")
+    ctx = Ctx(request, request.app[SETTINGS], request.app[STORE], resolved.op, resolved.bucket,
+              resolved.key, request[PRINCIPAL], request[REQUEST_ID])
+    return await handler(ctx)
+
+
+async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    """Headers every response carries, streamed and error responses included."""
+    rid = request.get(REQUEST_ID)
+    if rid:
+        response.headers["x-amz-request-id"] = rid
+        response.headers["x-amz-id-2"] = _host_id(request)
+    response.headers["Server"] = "AmazonS3"
+
+
+async def _no_expect(request: web.Request) -> None:
+    """100 Continue is sent by the handler once the request is accepted (handlers/body.py)."""
+    return None
+
+
+def make_app(settings: Settings, store: SqliteStore | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[errors, route, auth],
+        client_max_size=1024**2,
+        handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024},
+    )
+    app[SETTINGS] = settings
+
+    async def store_lifetime(app: web.Application):
+        own = store is None
+        app[STORE] = store if store is not None else SqliteStore(settings.data_dir)
+        if own:
+            app[STORE].recover()
+        yield
+        if own:
+            app[STORE].close()
+
+    app.cleanup_ctx.append(store_lifetime)
+    app.on_response_prepare.append(on_prepare)
+    app.router.add_route("*", "/{tail:.*}", dispatch, expect_handler=_no_expect)
+    return app

@@ -1,0 +1,1 @@
+"""Authentication: SigV4, aws-chunked bodies, POST policies and ACLs."""

@@ -1,0 +1,59 @@
+"""The handler registry (Op -> coroutine) and the per-request context every handler receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from s3mock.auth.identity import Principal
+from s3mock.config import Settings
+from s3mock.errors import S3Error
+from s3mock.operations import Op
+from s3mock.storage.base import Bucket
+from s3mock.storage.sqlite_fs import SqliteStore
+
+
+@dataclass
+class Ctx:
+    request: web.Request
+    settings: Settings
+    store: SqliteStore
+    op: Op
+    bucket: str | None
+    key: str | None
+    principal: Principal
+    request_id: str
+    continue_sent: bool = False
+
+    @property
+    def headers(self):
+        return self.request.headers
+
+    @property
+    def query(self):
+        return self.request.query
+
+    def require_bucket(self) -> Bucket:
+        assert self.bucket is not None
+        b = self.store.get_bucket(self.bucket)
+        if b is None:
+            raise S3Error("NoSuchBucket", BucketName=self.bucket)
+        return b
+
+
+Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
+HANDLERS: dict[Op, Handler] = {}
+
+
+def handles(op: Op) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[op] = fn
+        return fn
+    return register
+
+
+def load_all() -> dict[Op, Handler]:
+    from s3mock.handlers import bucket, copy, delete, listing, multipart, object, service  # noqa: F401
+    return HANDLERS

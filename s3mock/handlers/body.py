@@ -1,0 +1,212 @@
+"""Request bodies: 100-continue on first read, aws-chunked decoding, size limits, and integrity
+checks (Content-MD5, x-amz-checksum-* headers and trailers, signed payload SHA-256)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import AsyncIterator
+
+from s3mock import checksums
+from s3mock.auth.chunked import AwsChunkedDecoder
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx
+from s3mock.storage.blobs import BlobWriter
+
+MAX_OBJECT_SIZE = 5 * 1024**3
+NET_CHUNK = 256 * 1024
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_NOT_CHECKSUMS = {"x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode"}
+
+
+@dataclass
+class Integrity:
+    """What the client asked us to verify and store about a body."""
+    md5: bytes | None = None
+    algorithm: str | None = None         # the flexible checksum to compute and store
+    value: str | None = None             # its expected value, from a header
+    trailer: bool = False                # its expected value arrives as a trailer
+    payload_sha256: str | None = None    # hex, from a signed x-amz-content-sha256
+    extra: set[str] = field(default_factory=set)
+
+    @property
+    def algorithms(self) -> list[str]:
+        algs = {self.algorithm} if self.algorithm else set()
+        if self.payload_sha256:
+            algs.add("SHA256")
+        return sorted(algs | self.extra)
+
+
+def is_chunked(ctx: Ctx) -> bool:
+    sha = ctx.headers.get("x-amz-content-sha256", "")
+    return sha.startswith("STREAMING-") or "aws-chunked" in ctx.headers.get("Content-Encoding", "")
+
+
+def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
+    h = ctx.headers
+    out = Integrity()
+    md5 = h.get("Content-MD5")
+    if md5 is not None:
+        try:
+            out.md5 = base64.b64decode(md5, validate=True)
+        except (binascii.Error, ValueError):
+            raise S3Error("InvalidDigest", **{"Content-MD5": md5}) from None
+        if len(out.md5) != 16:
+            raise S3Error("InvalidDigest", **{"Content-MD5": md5})
+    found = [(checksums.algorithm_of_header(n), n, v) for n, v in h.items()
+             if n.lower().startswith("x-amz-checksum-") and n.lower() not in _NOT_CHECKSUMS]
+    unknown = [n for alg, n, _ in found if alg is None]
+    if unknown:
+        raise S3Error("InvalidRequest", f"The algorithm type you specified in {unknown[0].lower()} "
+                      "header is invalid.")
+    if len(found) > 1:
+        raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
+                      "checksum Types are not allowed.")
+    if found:
+        alg, name, value = found[0]
+        if not checksums.is_valid(alg, value):
+            raise S3Error("InvalidRequest", f"Value for {name.lower()} header is invalid.")
+        out.algorithm, out.value = alg, value
+    trailer = h.get("x-amz-trailer")
+    if trailer:
+        alg = checksums.algorithm_of_header(trailer.strip())
+        if alg is None:
+            raise S3Error("InvalidRequest", "The value specified in the x-amz-trailer header is not "
+                          "supported")
+        if out.algorithm and out.algorithm != alg:
+            raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
+                          "checksum Types are not allowed.")
+        out.algorithm, out.trailer = alg, True
+    sdk = h.get("x-amz-sdk-checksum-algorithm")
+    if sdk and not out.algorithm:
+        if sdk.upper() not in checksums.ALGORITHMS:
+            raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please "
+                          "try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+        out.algorithm = sdk.upper()
+    if not out.algorithm and default_algorithm:
+        out.algorithm = default_algorithm
+    sha = h.get("x-amz-content-sha256", "")
+    if _HEX64.match(sha):
+        out.payload_sha256 = sha.lower()
+    return out
+
+
+def declared_length(ctx: Ctx, required: bool = False) -> int:
+    """The payload's length as the client declared it (decoded length for aws-chunked)."""
+    h = ctx.headers
+    if "chunked" in h.get("Transfer-Encoding", "").lower():
+        raise S3Error("NotImplemented", Header="Transfer-Encoding")
+    raw = h.get("x-amz-decoded-content-length") if is_chunked(ctx) else h.get("Content-Length")
+    if raw is None:
+        if required:
+            raise S3Error("MissingContentLength")
+        return 0
+    try:
+        n = int(raw)
+    except ValueError:
+        raise S3Error("InvalidArgument", "Invalid content length", ArgumentName="Content-Length",
+                      ArgumentValue=raw) from None
+    if n < 0:
+        raise S3Error("InvalidArgument", "Invalid content length", ArgumentName="Content-Length",
+                      ArgumentValue=raw)
+    return n
+
+
+async def send_continue(ctx: Ctx) -> None:
+    """Answer `Expect: 100-continue` now that the request has been accepted."""
+    if ctx.continue_sent:
+        return
+    ctx.continue_sent = True
+    req = ctx.request
+    if req.headers.get("Expect", "").lower() == "100-continue" and req.version >= (1, 1):
+        await req.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        req.writer.output_size = 0
+
+
+async def raw_chunks(ctx: Ctx, trailers: dict[str, str]) -> AsyncIterator[bytes]:
+    await send_continue(ctx)
+    content = ctx.request.content
+    if is_chunked(ctx):
+        decoder = AwsChunkedDecoder(content, decoded_length=declared_length(ctx))
+        async for data in decoder.chunks():
+            yield data
+        trailers.update(decoder.trailers)
+        return
+    expected = declared_length(ctx)
+    got = 0
+    while True:
+        data = await content.read(NET_CHUNK)
+        if not data:
+            break
+        got += len(data)
+        yield data
+    if got != expected:
+        raise S3Error("IncompleteBody")
+
+
+async def read_all(ctx: Ctx, limit: int) -> bytes:
+    """A small body (XML documents), checked against Content-MD5 / checksum headers."""
+    if declared_length(ctx) > limit:
+        raise S3Error("MaxMessageLengthExceeded")
+    want = integrity(ctx)
+    parts: list[bytes] = []
+    size = 0
+    trailers: dict[str, str] = {}
+    async for data in raw_chunks(ctx, trailers):
+        size += len(data)
+        if size > limit:
+            raise S3Error("MaxMessageLengthExceeded")
+        parts.append(data)
+    body = b"".join(parts)
+    if want.md5 is not None and hashlib.md5(body).digest() != want.md5:
+        raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(), CalculatedDigest=hashlib.md5(body).hexdigest())
+    if want.algorithm:
+        h = checksums.new(want.algorithm)
+        h.update(body)
+        _check_value(want, checksums.encode(h.digest()), trailers)
+    if want.payload_sha256 and hashlib.sha256(body).hexdigest() != want.payload_sha256:
+        raise S3Error("XAmzContentSHA256Mismatch", ClientComputedContentSHA256=want.payload_sha256,
+                      S3ComputedContentSHA256=hashlib.sha256(body).hexdigest())
+    return body
+
+
+def _check_value(want: Integrity, actual: str, trailers: dict[str, str]) -> None:
+    expected = want.value
+    if want.trailer:
+        expected = trailers.get(checksums.header_name(want.algorithm or ""))
+        if expected is None:
+            return
+        if not checksums.is_valid(want.algorithm or "", expected):
+            raise S3Error("InvalidRequest", f"Value for {checksums.header_name(want.algorithm or '')}"
+                          " trailing header is invalid.")
+    if expected is not None and expected != actual:
+        raise S3Error("BadDigest", f"The {want.algorithm} you specified did not match the "
+                      "calculated checksum.")
+
+
+async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int = MAX_OBJECT_SIZE) -> None:
+    """Stream the body into `writer` and verify it. On any error the writer is aborted."""
+    try:
+        size = declared_length(ctx, required=True)
+        if size > max_size:
+            raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=max_size)
+        trailers: dict[str, str] = {}
+        async for data in raw_chunks(ctx, trailers):
+            await writer.write(data)
+        await writer.finish_hashing()
+        if want.md5 is not None and writer.md5.digest() != want.md5:
+            raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(), CalculatedDigest=writer.etag)
+        values = writer.checksum_values()
+        if want.payload_sha256:
+            actual = base64.b64decode(values["SHA256"]).hex()
+            if actual != want.payload_sha256:
+                raise S3Error("XAmzContentSHA256Mismatch", ClientComputedContentSHA256=want.payload_sha256,
+                              S3ComputedContentSHA256=actual)
+        if want.algorithm:
+            _check_value(want, values[want.algorithm], trailers)
+    except BaseException:
+        await writer.abort()
+        raise

@@ -1,0 +1,106 @@
+"""Bucket lifecycle: CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation, GetBucketVersioning."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+
+from aiohttp import web
+
+from s3mock import xml
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.body import read_all
+from s3mock.handlers.common import empty, xml_response
+from s3mock.operations import Op
+from s3mock.storage.base import Bucket
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def valid_bucket_name(name: str) -> bool:
+    """https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"""
+    if not _NAME.match(name) or ".." in name or ".-" in name or "-." in name:
+        return False
+    if name.startswith(("xn--", "sthree-", "amzn-s3-demo-")) or name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")):
+        return False
+    try:
+        ipaddress.IPv4Address(name)
+        return False
+    except ValueError:
+        return True
+
+
+def _location(ctx: Ctx, body: bytes) -> str:
+    """The bucket's region from CreateBucketConfiguration, checked as the regional endpoint does."""
+    lc = None
+    if body.strip():
+        doc = xml.parse(body, "CreateBucketConfiguration")
+        lc = xml.text(doc, "LocationConstraint")
+    region = ctx.settings.region
+    if lc == "us-east-1" or lc == "":
+        raise S3Error("InvalidLocationConstraint", LocationConstraint=lc)
+    if region == "us-east-1":
+        return lc or region
+    if lc is None:
+        raise S3Error("IllegalLocationConstraintException")
+    if lc != region:
+        raise S3Error("IllegalLocationConstraintException",
+                      f"The {lc} location constraint is incompatible for the region specific "
+                      "endpoint this request was sent to.")
+    return lc
+
+
+@handles(Op.CreateBucket)
+async def create_bucket(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html"""
+    name = ctx.bucket or ""
+    if ctx.principal.anonymous:
+        raise S3Error("AccessDenied")
+    if not valid_bucket_name(name):
+        raise S3Error("InvalidBucketName", BucketName=name)
+    existing = ctx.store.get_bucket(name)
+    if existing is not None:
+        if existing.owner == ctx.principal.canonical_id:
+            raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
+        raise S3Error("BucketAlreadyExists", BucketName=name)
+    region = _location(ctx, await read_all(ctx, 64 * 1024))
+    acl = ctx.headers.get("x-amz-acl")
+    bucket = Bucket(name, time.time(), ctx.principal.canonical_id or "", region, acl=acl)
+    if not ctx.store.create_bucket(bucket):
+        raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
+    return empty(200, {"Location": f"/{name}"})
+
+
+@handles(Op.DeleteBucket)
+async def delete_bucket(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html"""
+    ctx.require_bucket()
+    if not ctx.store.delete_bucket(ctx.bucket or ""):
+        raise S3Error("BucketNotEmpty", BucketName=ctx.bucket)
+    return empty(204)
+
+
+@handles(Op.HeadBucket)
+async def head_bucket(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html"""
+    b = ctx.require_bucket()
+    return empty(200, {"x-amz-bucket-region": b.region, "x-amz-access-point-alias": "false"})
+
+
+@handles(Op.GetBucketLocation)
+async def get_bucket_location(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html"""
+    b = ctx.require_bucket()
+    region = "" if b.region == "us-east-1" else b.region
+    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{xml.S3_NS}">'
+            f"{region}</LocationConstraint>").encode()
+    return web.Response(body=body, content_type="application/xml")
+
+
+@handles(Op.GetBucketVersioning)
+async def get_bucket_versioning(ctx: Ctx) -> web.Response:
+    """A bucket that was never versioned: an empty VersioningConfiguration."""
+    ctx.require_bucket()
+    return xml_response("VersioningConfiguration", [])

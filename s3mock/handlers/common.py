@@ -1,0 +1,132 @@
+"""Helpers shared by handlers: XML responses, S3 date formats, ETags, object headers in and out."""
+
+from __future__ import annotations
+
+import time
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Iterable, Mapping
+
+from aiohttp import web
+
+from s3mock import checksums, xml
+from s3mock.errors import S3Error
+from s3mock.storage.base import ObjectMeta
+
+# Stored with the object and returned on GET/HEAD; the response-* query overrides them.
+CONTENT_HEADERS = ("Content-Disposition", "Content-Encoding", "Content-Language", "Cache-Control",
+                   "Expires")
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+MAX_METADATA_BYTES = 2048
+MAX_KEY_BYTES = 1024
+
+
+def iso8601(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+
+
+def http_date(ts: float) -> str:
+    return formatdate(int(ts), usegmt=True)
+
+
+def parse_http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def quoted(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def unquoted(etag: str) -> str:
+    etag = etag.strip()
+    if etag.startswith("W/"):
+        etag = etag[2:]
+    return etag.strip('"')
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    return any(v.strip() == "*" or unquoted(v) == etag for v in header.split(","))
+
+
+def xml_response(root: str, content: Iterable, status: int = 200,
+                 headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=xml.render(root, content), headers=headers,
+                        content_type="application/xml")
+
+
+def empty(status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    resp = web.Response(status=status, headers=headers)
+    return resp
+
+
+def check_key(key: str) -> None:
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise S3Error("KeyTooLongError", Size=len(key.encode("utf-8", "surrogatepass")),
+                      MaxSizeAllowed=MAX_KEY_BYTES)
+
+
+def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith("x-amz-meta-"):
+            short = lower[len("x-amz-meta-"):]
+            meta[short] = f"{meta[short]},{value}" if short in meta else value
+    size = sum(len(k) + len(v) for k, v in meta.items())
+    if size > MAX_METADATA_BYTES:
+        raise S3Error("MetadataTooLarge", Size=size, MaxSizeAllowed=MAX_METADATA_BYTES)
+    return meta
+
+
+def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {h: headers[h] for h in CONTENT_HEADERS if h in headers}
+
+
+def object_headers(meta: ObjectMeta, checksum_mode: bool = False) -> dict[str, str]:
+    """The headers GET and HEAD return for an object (without Content-Length / Range)."""
+    out = {
+        "Last-Modified": http_date(meta.mtime),
+        "ETag": quoted(meta.etag),
+        "Content-Type": meta.content_type or DEFAULT_CONTENT_TYPE,
+        "Accept-Ranges": "bytes",
+        "x-amz-server-side-encryption": "AES256",
+    }
+    out.update(meta.headers)
+    for k, v in meta.metadata.items():
+        out["x-amz-meta-" + k] = v
+    if checksum_mode:
+        out.update(checksum_headers(meta.checksums, meta.checksum_type))
+    return out
+
+
+def checksum_headers(values: Mapping[str, str], checksum_type: str | None) -> dict[str, str]:
+    out = {checksums.header_name(alg): v for alg, v in values.items()}
+    if values and checksum_type:
+        out["x-amz-checksum-type"] = checksum_type
+    return out
+
+
+def checksum_elements(values: Mapping[str, str], checksum_type: str | None) -> list[tuple[str, str]]:
+    out = [("Checksum" + alg, v) for alg, v in values.items()]
+    if values and checksum_type:
+        out.append(("ChecksumType", checksum_type))
+    return out
+
+
+def int_arg(query: Mapping[str, str], name: str, default: int, lo: int = 0, hi: int = 2**31 - 1) -> int:
+    value = query.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        raise S3Error("InvalidArgument", f"Provided {name} not an integer or within integer range",
+                      ArgumentName=name, ArgumentValue=value) from None
+    if n < lo:
+        raise S3Error("InvalidArgument", f"Argument {name} must be an integer between {lo} and {hi}",
+                      ArgumentName=name, ArgumentValue=value)
+    return min(n, hi)

@@ -1,0 +1,89 @@
+"""Server-side copies: CopyObject, and the copy source shared with UploadPartCopy."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from s3mock import checksums, conditions
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.common import check_key, checksum_elements, iso8601, quoted, xml_response
+from s3mock.handlers.object import new_meta, write_conditions
+from s3mock.operations import Op
+from s3mock.storage.base import ObjectMeta
+
+
+def copy_source(ctx: Ctx) -> ObjectMeta:
+    """The object named by x-amz-copy-source, after its x-amz-copy-source-if-* conditions."""
+    raw = ctx.headers.get("x-amz-copy-source", "")
+    path, _, query = raw.partition("?")
+    path = unquote(path).lstrip("/")
+    bucket, _, key = path.partition("/")
+    if not bucket or not key:
+        raise S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: "
+                      "sourcebucket/sourcekey", ArgumentName="x-amz-copy-source", ArgumentValue=raw)
+    if query:
+        name, _, version = query.partition("=")
+        if name != "versionId" or version != "null":
+            raise S3Error("InvalidArgument", "Invalid version id specified",
+                          ArgumentName="x-amz-copy-source", ArgumentValue=raw)
+    if ctx.store.get_bucket(bucket) is None:
+        raise S3Error("NoSuchBucket", BucketName=bucket)
+    src = ctx.store.get_object(bucket, key)
+    if src is None:
+        raise S3Error("NoSuchKey", Key=key)
+    conditions.check_read(ctx.headers, src.etag, src.mtime, prefix="x-amz-copy-source-")
+    return src
+
+
+def _hash_blobs(ctx: Ctx, segments: list[tuple[str, int]], algorithm: str) -> str:
+    h = checksums.new(algorithm)
+    for blob_id, _ in segments:
+        with open(ctx.store.blobs.path(blob_id), "rb") as f:
+            while data := f.read(1024 * 1024):
+                h.update(data)
+    return checksums.encode(h.digest())
+
+
+@handles(Op.CopyObject)
+async def copy_object(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html"""
+    ctx.require_bucket()
+    check_key(ctx.key or "")
+    src = copy_source(ctx)
+    directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise S3Error("InvalidArgument", "Unknown metadata directive.",
+                      ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
+    algorithm = ctx.headers.get("x-amz-checksum-algorithm", "").upper() or None
+    if algorithm is not None and algorithm not in checksums.ALGORITHMS:
+        raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try "
+                      "again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    same = (src.bucket, src.key) == (ctx.bucket, ctx.key)
+    changes = directive == "REPLACE" or any(h in ctx.headers for h in (
+        "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-server-side-encryption"))
+    if same and not changes and (algorithm is None or algorithm in src.checksums):
+        raise S3Error("InvalidRequest", "This copy request is illegal because it is trying to copy "
+                      "an object to itself without changing the object's metadata, storage class, "
+                      "website redirect location or encryption attributes.")
+    expect, absent = write_conditions(ctx)
+    segments = [(ctx.store.blobs.link_copy(blob), size) for blob, size in src.segments]
+    meta = new_meta(ctx, src.size, src.etag, segments)
+    meta.parts_count = src.parts_count
+    if directive == "COPY":
+        meta.content_type, meta.headers, meta.metadata = src.content_type, src.headers, src.metadata
+    meta.checksums, meta.checksum_type = dict(src.checksums), src.checksum_type
+    if algorithm is not None and algorithm not in src.checksums:
+        value = await asyncio.get_running_loop().run_in_executor(None, _hash_blobs, ctx, segments, algorithm)
+        meta.checksums, meta.checksum_type = {algorithm: value}, "FULL_OBJECT"
+    meta.mtime = time.time()
+    if not ctx.store.put_object(meta, expect_etag=expect, expect_absent=absent):
+        ctx.store.blobs.unlink(b for b, _ in segments)
+        raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
+    content = [("LastModified", iso8601(meta.mtime)), ("ETag", quoted(meta.etag))]
+    content += checksum_elements(meta.checksums, meta.checksum_type)
+    return xml_response("CopyObjectResult", content, headers={"x-amz-server-side-encryption": "AES256"})

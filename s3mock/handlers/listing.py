@@ -1,0 +1,149 @@
+"""Listing keys: ListObjects, ListObjectsV2 and ListObjectVersions (every version is `null`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import quote
+
+from aiohttp import web
+
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.common import int_arg, iso8601, quoted, xml_response
+from s3mock.handlers.service import owner_element
+from s3mock.operations import Op
+from s3mock.storage.base import ObjectMeta
+
+
+def encoder(ctx: Ctx):
+    kind = ctx.query.get("encoding-type")
+    if kind is None:
+        return lambda s: s
+    if kind != "url":
+        raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request",
+                      ArgumentName="encoding-type", ArgumentValue=kind)
+    return lambda s: None if s is None else quote(s, safe="/~-_.")
+
+
+def _contents(ctx: Ctx, m: ObjectMeta, enc, owner: bool, version: bool = False) -> list:
+    out: list = [("Key", enc(m.key))]
+    if version:
+        out += [("VersionId", "null"), ("IsLatest", True)]
+    out += [("LastModified", iso8601(m.mtime)), ("ETag", quoted(m.etag))]
+    out += [("ChecksumAlgorithm", alg) for alg in m.checksums]
+    if m.checksums and m.checksum_type:
+        out.append(("ChecksumType", m.checksum_type))
+    out += [("Size", m.size), ("StorageClass", "STANDARD")]
+    if owner:
+        out.append(("Owner", owner_element(m.owner, ctx)))
+    return out
+
+
+def _page(ctx: Ctx, after: str):
+    q = ctx.query
+    limit = int_arg(q, "max-keys", 1000, 0, 1000)
+    prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
+    return ctx.store.list_objects(ctx.bucket or "", prefix, delimiter, after, limit), limit
+
+
+def _common(page, enc) -> list:
+    return [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
+
+
+@handles(Op.ListObjects)
+async def list_objects(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html"""
+    ctx.require_bucket()
+    q, enc = ctx.query, encoder(ctx)
+    marker = q.get("marker", "")
+    page, limit = _page(ctx, marker)
+    content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", ""))),
+                     ("Marker", enc(marker)), ("MaxKeys", limit)]
+    if "delimiter" in q:
+        content.append(("Delimiter", enc(q["delimiter"])))
+    content.append(("IsTruncated", page.truncated))
+    if page.truncated and q.get("delimiter"):
+        content.append(("NextMarker", enc(page.last)))
+    content += [("Contents", _contents(ctx, m, enc, True)) for m in page.entries]
+    content += _common(page, enc)
+    if "encoding-type" in q:
+        content.append(("EncodingType", q["encoding-type"]))
+    return xml_response("ListBucketResult", content)
+
+
+def _token(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode("utf-8", "surrogatepass")).decode()
+
+
+def _untoken(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
+    except (binascii.Error, ValueError):
+        raise S3Error("InvalidArgument", "The continuation token provided is incorrect",
+                      ArgumentName="continuation-token", ArgumentValue=token) from None
+
+
+@handles(Op.ListObjectsV2)
+async def list_objects_v2(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html"""
+    ctx.require_bucket()
+    q, enc = ctx.query, encoder(ctx)
+    if q.get("list-type") != "2":
+        raise S3Error("InvalidArgument", "Invalid List Type specified in Request",
+                      ArgumentName="list-type", ArgumentValue=q.get("list-type"))
+    token = q.get("continuation-token")
+    start_after = q.get("start-after", "")
+    after = _untoken(token) if token is not None else start_after
+    if token is not None and start_after > after:
+        after = start_after
+    page, limit = _page(ctx, after)
+    owner = q.get("fetch-owner", "").lower() == "true"
+    content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", "")))]
+    if "delimiter" in q:
+        content.append(("Delimiter", enc(q["delimiter"])))
+    content += [("MaxKeys", limit), ("KeyCount", len(page.entries) + len(page.prefixes)),
+                ("IsTruncated", page.truncated)]
+    if token is not None:
+        content.append(("ContinuationToken", token))
+    if page.truncated and page.last is not None:
+        content.append(("NextContinuationToken", _token(page.last)))
+    if "start-after" in q:
+        content.append(("StartAfter", enc(start_after)))
+    content += [("Contents", _contents(ctx, m, enc, owner)) for m in page.entries]
+    content += _common(page, enc)
+    if "encoding-type" in q:
+        content.append(("EncodingType", q["encoding-type"]))
+    return xml_response("ListBucketResult", content)
+
+
+@handles(Op.ListObjectVersions)
+async def list_object_versions(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+    The bucket is never versioned: each object is its only version, `null`."""
+    ctx.require_bucket()
+    q, enc = ctx.query, encoder(ctx)
+    key_marker = q.get("key-marker", "")
+    version_marker = q.get("version-id-marker", "")
+    if version_marker and not key_marker:
+        raise S3Error("InvalidArgument", "A version-id marker cannot be specified without a key marker.",
+                      ArgumentName="version-id-marker", ArgumentValue=version_marker)
+    limit = int_arg(q, "max-keys", 1000, 0, 1000)
+    # After key-marker with version `null` (the only version) comes the next key.
+    page = ctx.store.list_objects(ctx.bucket or "", q.get("prefix", ""), q.get("delimiter", ""),
+                                  key_marker, limit)
+    content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", ""))),
+                     ("KeyMarker", enc(key_marker)), ("VersionIdMarker", version_marker),
+                     ("MaxKeys", limit)]
+    if "delimiter" in q:
+        content.append(("Delimiter", enc(q["delimiter"])))
+    content.append(("IsTruncated", page.truncated))
+    if page.truncated:
+        content.append(("NextKeyMarker", enc(page.last)))
+        if page.entries and page.last == page.entries[-1].key:
+            content.append(("NextVersionIdMarker", "null"))
+    content += [("Version", _contents(ctx, m, enc, True, version=True)) for m in page.entries]
+    content += _common(page, enc)
+    if "encoding-type" in q:
+        content.append(("EncodingType", q["encoding-type"]))
+    return xml_response("ListVersionsResult", content)

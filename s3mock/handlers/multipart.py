@@ -1,0 +1,314 @@
+"""Multipart uploads: create, upload (and copy) parts, complete, abort, list parts and uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import secrets
+import time
+
+from aiohttp import web
+
+from s3mock import checksums, conditions, xml
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.body import integrity, read_all, receive
+from s3mock.handlers.common import (check_key, checksum_elements, checksum_headers, empty, int_arg,
+                                    iso8601, quoted, unquoted, xml_response)
+from s3mock.handlers.copy import copy_source
+from s3mock.handlers.object import DEFAULT_CHECKSUM, new_meta, write_conditions
+from s3mock.handlers.service import owner_element
+from s3mock.operations import Op
+from s3mock.storage.base import Part, Upload
+
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PART_SIZE = 5 * 1024**3
+MAX_PARTS = 10000
+
+
+def _checksum_type(algorithm: str | None, requested: str | None) -> str | None:
+    if algorithm is None:
+        if requested:
+            raise S3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with "
+                          "the x-amz-checksum-algorithm header.")
+        return None
+    kind = (requested or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")).upper()
+    if kind not in ("COMPOSITE", "FULL_OBJECT"):
+        raise S3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.")
+    if kind == "FULL_OBJECT" and algorithm in ("SHA1", "SHA256") or \
+            kind == "COMPOSITE" and algorithm == "CRC64NVME":
+        raise S3Error("InvalidRequest", f"The {kind} checksum type cannot be used with the "
+                      f"{algorithm.lower()} checksum algorithm.")
+    return kind
+
+
+@handles(Op.CreateMultipartUpload)
+async def create_multipart_upload(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html"""
+    ctx.require_bucket()
+    check_key(ctx.key or "")
+    algorithm = ctx.headers.get("x-amz-checksum-algorithm", "").upper() or None
+    if algorithm is not None and algorithm not in checksums.ALGORITHMS:
+        raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try "
+                      "again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    kind = _checksum_type(algorithm, ctx.headers.get("x-amz-checksum-type"))
+    upload = Upload(secrets.token_urlsafe(48), ctx.bucket or "", ctx.key or "", time.time(),
+                    ctx.principal.canonical_id or "", new_meta(ctx, 0, "", []), algorithm, kind)
+    ctx.store.create_upload(upload)
+    headers = {}
+    if algorithm:
+        headers = {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": kind or ""}
+    return xml_response("InitiateMultipartUploadResult", [
+        ("Bucket", upload.bucket), ("Key", upload.key), ("UploadId", upload.upload_id)], headers=headers)
+
+
+def _upload(ctx: Ctx) -> Upload:
+    ctx.require_bucket()
+    up = ctx.store.get_upload(ctx.bucket or "", ctx.key or "", ctx.query.get("uploadId", ""))
+    if up is None:
+        raise S3Error("NoSuchUpload", UploadId=ctx.query.get("uploadId", ""))
+    return up
+
+
+def _part_number(ctx: Ctx) -> int:
+    raw = ctx.query.get("partNumber", "")
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_PARTS:
+        raise S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, "
+                      "inclusive", ArgumentName="partNumber", ArgumentValue=raw)
+    return n
+
+
+def _part_algorithms(up: Upload) -> str:
+    return up.checksum_algorithm or DEFAULT_CHECKSUM
+
+
+@handles(Op.UploadPart)
+async def upload_part(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html"""
+    number = _part_number(ctx)
+    up = _upload(ctx)
+    want = integrity(ctx)
+    if up.checksum_algorithm and want.algorithm and want.algorithm != up.checksum_algorithm:
+        raise S3Error("InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: "
+                      f"{up.checksum_algorithm.lower()}, actual checksum Type: {want.algorithm.lower()}")
+    want.extra.add(_part_algorithms(up))
+    writer = ctx.store.blobs.writer(want.algorithms)
+    await receive(ctx, writer, want, max_size=MAX_PART_SIZE)
+    blob = writer.place()
+    values = writer.checksum_values()
+    keep = {alg: values[alg] for alg in {_part_algorithms(up), want.algorithm} if alg}
+    part = Part(number, writer.size, writer.etag, time.time(), blob, keep)
+    if not ctx.store.put_part(up.upload_id, part):
+        raise S3Error("NoSuchUpload", UploadId=up.upload_id)
+    headers = {"ETag": quoted(part.etag), "x-amz-server-side-encryption": "AES256"}
+    if want.algorithm:
+        headers.update(checksum_headers({want.algorithm: keep[want.algorithm]}, None))
+    return empty(200, headers)
+
+
+def _copy_range(ctx: Ctx, segments, start: int, end: int, algorithms: list[str]):
+    """Copy bytes [start, end) of a source into a new blob, hashing as it goes (in a thread)."""
+    writer = ctx.store.blobs.writer(algorithms)
+    offset = 0
+    for blob_id, size in segments:
+        lo, hi = max(start - offset, 0), min(end - offset, size)
+        offset += size
+        if hi <= lo:
+            continue
+        with open(ctx.store.blobs.path(blob_id), "rb") as f:
+            f.seek(lo)
+            remaining = hi - lo
+            while remaining:
+                data = f.read(min(remaining, 1024 * 1024))
+                if not data:
+                    raise OSError("source blob is shorter than recorded")
+                writer.write_sync(data)
+                remaining -= len(data)
+    writer.close_sync()
+    return writer
+
+
+@handles(Op.UploadPartCopy)
+async def upload_part_copy(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html"""
+    number = _part_number(ctx)
+    up = _upload(ctx)
+    src = copy_source(ctx)
+    rng = ctx.headers.get("x-amz-copy-source-range")
+    start, end = conditions.parse_copy_range(rng, src.size) if rng else (0, src.size)
+    if end - start > MAX_PART_SIZE:
+        raise S3Error("EntityTooLarge", ProposedSize=end - start, MaxSizeAllowed=MAX_PART_SIZE)
+    loop = asyncio.get_running_loop()
+    try:
+        writer = await loop.run_in_executor(None, _copy_range, ctx, src.segments, start, end,
+                                            [_part_algorithms(up)])
+    except FileNotFoundError:
+        raise S3Error("NoSuchKey", Key=src.key) from None
+    blob = writer.place()
+    part = Part(number, writer.size, writer.etag, time.time(), blob, writer.checksum_values())
+    if not ctx.store.put_part(up.upload_id, part):
+        raise S3Error("NoSuchUpload", UploadId=up.upload_id)
+    content = [("LastModified", iso8601(part.mtime)), ("ETag", quoted(part.etag))]
+    if up.checksum_algorithm:
+        content += checksum_elements({up.checksum_algorithm: part.checksums[up.checksum_algorithm]}, None)
+    return xml_response("CopyPartResult", content)
+
+
+def _requested_parts(body: bytes) -> list[tuple[int, str, dict[str, str]]]:
+    doc = xml.parse(body, "CompleteMultipartUpload")
+    parts = []
+    for el in xml.children(doc, "Part"):
+        number, etag = xml.text(el, "PartNumber"), xml.text(el, "ETag")
+        if number is None or etag is None:
+            raise S3Error("MalformedXML")
+        try:
+            n = int(number)
+        except ValueError:
+            raise S3Error("MalformedXML") from None
+        sums = {alg: v for alg in checksums.ALGORITHMS if (v := xml.text(el, "Checksum" + alg))}
+        parts.append((n, unquoted(etag), sums))
+    if not parts:
+        raise S3Error("MalformedXML")
+    return parts
+
+
+def _object_checksum(up: Upload, chosen: list[Part]) -> tuple[str, str, str]:
+    """(algorithm, value, type) of the completed object."""
+    alg = up.checksum_algorithm or DEFAULT_CHECKSUM
+    kind = up.checksum_type or "FULL_OBJECT"
+    if kind == "COMPOSITE":
+        return alg, checksums.composite(alg, [p.checksums[alg] for p in chosen]), kind
+    crc = checksums.new(alg).digest()
+    for p in chosen:
+        crc = checksums.combine(alg, crc, base64.b64decode(p.checksums[alg]), p.size)
+    return alg, checksums.encode(crc), kind
+
+
+@handles(Op.CompleteMultipartUpload)
+async def complete_multipart_upload(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html"""
+    up = _upload(ctx)
+    requested = _requested_parts(await read_all(ctx, 4 * 1024 * 1024))
+    expect, absent = write_conditions(ctx)
+    stored = {p.number: p for p in ctx.store.list_parts(up.upload_id)}
+    chosen: list[Part] = []
+    last = 0
+    for number, etag, sums in requested:
+        if number <= last:
+            raise S3Error("InvalidPartOrder", UploadId=up.upload_id)
+        last = number
+        part = stored.get(number)
+        if part is None or part.etag != etag or any(part.checksums.get(a) != v for a, v in sums.items()):
+            raise S3Error("InvalidPart", UploadId=up.upload_id, PartNumber=number, ETag=etag)
+        chosen.append(part)
+    for part in chosen[:-1]:
+        if part.size < MIN_PART_SIZE:
+            raise S3Error("EntityTooSmall", UploadId=up.upload_id, PartNumber=part.number,
+                          ProposedSize=part.size, MinSizeAllowed=MIN_PART_SIZE, ETag=quoted(part.etag))
+    md5s = b"".join(bytes.fromhex(p.etag) for p in chosen)
+    etag = f"{hashlib.md5(md5s).hexdigest()}-{len(chosen)}"
+    alg, value, kind = _object_checksum(up, chosen)
+    given = ctx.headers.get(checksums.header_name(alg))
+    if given is not None and kind == "FULL_OBJECT" and given != value:
+        raise S3Error("BadDigest", f"The {alg} you specified did not match the calculated checksum.")
+    meta = up.template
+    meta.size = sum(p.size for p in chosen)
+    meta.etag, meta.mtime, meta.parts_count = etag, time.time(), len(chosen)
+    meta.segments = [(p.blob, p.size) for p in chosen]
+    meta.checksums, meta.checksum_type = {alg: value}, kind
+    result = ctx.store.complete_upload(up.upload_id, meta, expect_etag=expect, expect_absent=absent)
+    if result is None:
+        raise S3Error("NoSuchUpload", UploadId=up.upload_id)
+    if not result:
+        raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
+    host = ctx.request.host
+    content = [("Location", f"{ctx.request.scheme}://{host}/{up.bucket}/{up.key}"),
+               ("Bucket", up.bucket), ("Key", up.key), ("ETag", quoted(etag))]
+    if up.checksum_algorithm:
+        content += checksum_elements(meta.checksums, kind)
+    return xml_response("CompleteMultipartUploadResult", content,
+                        headers={"x-amz-server-side-encryption": "AES256"})
+
+
+@handles(Op.AbortMultipartUpload)
+async def abort_multipart_upload(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html"""
+    up = _upload(ctx)
+    if not ctx.store.abort_upload(up.upload_id):
+        raise S3Error("NoSuchUpload", UploadId=up.upload_id)
+    return empty(204)
+
+
+@handles(Op.ListParts)
+async def list_parts(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html"""
+    up = _upload(ctx)
+    marker = int_arg(ctx.query, "part-number-marker", 0, 0, MAX_PARTS)
+    limit = int_arg(ctx.query, "max-parts", 1000, 0, 1000)
+    parts = ctx.store.list_parts(up.upload_id, marker, limit + 1)
+    truncated = len(parts) > limit
+    parts = parts[:limit]
+    who = owner_element(up.owner, ctx)
+    content: list = [("Bucket", up.bucket), ("Key", up.key), ("UploadId", up.upload_id),
+                     ("PartNumberMarker", marker)]
+    if parts:
+        content.append(("NextPartNumberMarker", parts[-1].number))
+    content += [("MaxParts", limit), ("IsTruncated", truncated)]
+    for p in parts:
+        item = [("PartNumber", p.number), ("LastModified", iso8601(p.mtime)), ("ETag", quoted(p.etag)),
+                ("Size", p.size)]
+        if up.checksum_algorithm:
+            item += checksum_elements({up.checksum_algorithm: p.checksums[up.checksum_algorithm]}, None)
+        content.append(("Part", item))
+    content += [("Initiator", who), ("Owner", who), ("StorageClass", "STANDARD")]
+    if up.checksum_algorithm:
+        content += [("ChecksumAlgorithm", up.checksum_algorithm), ("ChecksumType", up.checksum_type)]
+    return xml_response("ListPartsResult", content)
+
+
+@handles(Op.ListMultipartUploads)
+async def list_multipart_uploads(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html"""
+    ctx.require_bucket()
+    q = ctx.query
+    prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
+    key_marker, id_marker = q.get("key-marker", ""), q.get("upload-id-marker", "")
+    limit = int_arg(q, "max-uploads", 1000, 0, 1000)
+    found = ctx.store.list_uploads(ctx.bucket or "", prefix, key_marker, id_marker if key_marker else "",
+                                   MAX_PARTS)
+    uploads, prefixes, truncated = [], [], False
+    for up in found:
+        common = None
+        if delimiter and (pos := up.key.find(delimiter, len(prefix))) >= 0:
+            common = up.key[: pos + len(delimiter)]
+            if prefixes and prefixes[-1] == common:
+                continue
+        if len(uploads) + len(prefixes) == limit:
+            truncated = True
+            break
+        if common is not None:
+            prefixes.append(common)
+        else:
+            uploads.append(up)
+    content: list = [("Bucket", ctx.bucket), ("KeyMarker", key_marker), ("UploadIdMarker", id_marker)]
+    if truncated and uploads:
+        content += [("NextKeyMarker", uploads[-1].key), ("NextUploadIdMarker", uploads[-1].upload_id)]
+    if "prefix" in q:
+        content.append(("Prefix", prefix))
+    if "delimiter" in q:
+        content.append(("Delimiter", delimiter))
+    content += [("MaxUploads", limit), ("IsTruncated", truncated)]
+    for up in uploads:
+        who = owner_element(up.owner, ctx)
+        item = [("Key", up.key), ("UploadId", up.upload_id), ("Initiator", who), ("Owner", who),
+                ("StorageClass", "STANDARD"), ("Initiated", iso8601(up.initiated))]
+        if up.checksum_algorithm:
+            item += [("ChecksumAlgorithm", up.checksum_algorithm), ("ChecksumType", up.checksum_type)]
+        content.append(("Upload", item))
+    content += [("CommonPrefixes", [("Prefix", p)]) for p in prefixes]
+    return xml_response("ListMultipartUploadsResult", content)

@@ -1,0 +1,200 @@
+"""Single objects: PutObject, GetObject, HeadObject, DeleteObject."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from s3mock import conditions
+from s3mock.errors import NOT_MODIFIED, S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.body import integrity, receive
+from s3mock.handlers.common import (check_key, checksum_headers, content_headers, empty, http_date,
+                                    object_headers, quoted, user_metadata)
+from s3mock.operations import Op
+from s3mock.storage.base import ObjectMeta
+
+DEFAULT_CHECKSUM = "CRC64NVME"
+OVERRIDES = {
+    "response-content-type": "Content-Type", "response-content-language": "Content-Language",
+    "response-expires": "Expires", "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+def check_version(ctx: Ctx) -> None:
+    """The bucket is never versioned: the only version id is `null`."""
+    version = ctx.query.get("versionId")
+    if version is not None and version != "null":
+        raise S3Error("InvalidArgument", "Invalid version id specified", ArgumentName="versionId",
+                      ArgumentValue=version)
+
+
+def stored_content_headers(ctx: Ctx) -> dict[str, str]:
+    """Content-* headers to keep, without the transfer-only aws-chunked content coding."""
+    out = content_headers(ctx.headers)
+    enc = out.get("Content-Encoding")
+    if enc is not None:
+        kept = [e.strip() for e in enc.split(",") if e.strip() and e.strip() != "aws-chunked"]
+        if kept:
+            out["Content-Encoding"] = ",".join(kept)
+        else:
+            del out["Content-Encoding"]
+    return out
+
+
+def write_conditions(ctx: Ctx) -> tuple[str | None, bool]:
+    """(expected etag, must be absent) from If-Match / If-None-Match, checked now and at commit."""
+    if_none = ctx.headers.get("If-None-Match")
+    if_match = ctx.headers.get("If-Match")
+    if if_none is not None and if_none.strip() != "*":
+        raise S3Error("NotImplemented", Header="If-None-Match", additionalMessage=
+                      "We don't accept the provided value of If-None-Match header for this API")
+    expect = if_match.strip().strip('"') if if_match is not None else None
+    absent = if_none is not None
+    current = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
+    if absent and current is not None:
+        raise S3Error("PreconditionFailed", Condition="If-None-Match")
+    if expect is not None:
+        if current is None:
+            raise S3Error("NoSuchKey", Key=ctx.key)
+        if expect != "*" and current.etag != expect:
+            raise S3Error("PreconditionFailed", Condition="If-Match")
+        if expect == "*":
+            expect = current.etag
+    return expect, absent
+
+
+def new_meta(ctx: Ctx, size: int, etag: str, segments: list[tuple[str, int]]) -> ObjectMeta:
+    return ObjectMeta(
+        bucket=ctx.bucket or "", key=ctx.key or "", size=size, etag=etag, mtime=time.time(),
+        owner=ctx.principal.canonical_id or "", content_type=ctx.headers.get("Content-Type"),
+        headers=stored_content_headers(ctx), metadata=user_metadata(ctx.headers),
+        segments=segments, acl=ctx.headers.get("x-amz-acl"))
+
+
+@handles(Op.PutObject)
+async def put_object(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html"""
+    ctx.require_bucket()
+    check_key(ctx.key or "")
+    expect, absent = write_conditions(ctx)
+    want = integrity(ctx, default_algorithm=DEFAULT_CHECKSUM)
+    meta = new_meta(ctx, 0, "", [])
+    writer = ctx.store.blobs.writer(want.algorithms)
+    await receive(ctx, writer, want)
+    blob = writer.place()
+    alg = want.algorithm or DEFAULT_CHECKSUM
+    meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
+    meta.checksums, meta.checksum_type = {alg: writer.checksum_values()[alg]}, "FULL_OBJECT"
+    if not ctx.store.put_object(meta, expect_etag=expect, expect_absent=absent):
+        ctx.store.blobs.unlink([blob])
+        raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
+    headers = {"ETag": quoted(meta.etag), "x-amz-server-side-encryption": "AES256"}
+    headers.update(checksum_headers(meta.checksums, meta.checksum_type))
+    return empty(200, headers)
+
+
+def _lookup(ctx: Ctx) -> ObjectMeta:
+    ctx.require_bucket()
+    check_version(ctx)
+    meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
+    if meta is None:
+        raise S3Error("NoSuchKey", Key=ctx.key)
+    return meta
+
+
+def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tuple[int, int] | None]:
+    """(status, headers, byte range or None) for GET/HEAD after preconditions."""
+    try:
+        conditions.check_read(ctx.headers, meta.etag, meta.mtime)
+    except S3Error as e:
+        if e.code == NOT_MODIFIED:
+            e.headers.update({"ETag": quoted(meta.etag), "Last-Modified": http_date(meta.mtime)})
+        raise
+    part = ctx.query.get("partNumber")
+    rng: tuple[int, int] | None
+    extra: dict[str, str] = {}
+    if part is not None:
+        rng, extra = _part_range(meta, part)
+    else:
+        rng = conditions.parse_range(ctx.headers.get("Range"), meta.size)
+    full = rng is None or (rng == (0, meta.size) and part is None and meta.parts_count is None)
+    mode = ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
+    headers = object_headers(meta, checksum_mode=mode and full)
+    headers.update(extra)
+    for name, header in OVERRIDES.items():
+        if name in ctx.query:
+            headers[header] = ctx.query[name]
+    if rng is not None:
+        headers["Content-Range"] = f"bytes {rng[0]}-{rng[1] - 1}/{meta.size}"
+        return 206, headers, rng
+    return 200, headers, None
+
+
+def _part_range(meta: ObjectMeta, value: str) -> tuple[tuple[int, int] | None, dict[str, str]]:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 10000:
+        raise S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, "
+                      "inclusive", ArgumentName="partNumber", ArgumentValue=value)
+    if meta.parts_count is None:
+        if n != 1:
+            raise S3Error("InvalidPartNumber")
+        return (0, meta.size) if meta.size else None, {}
+    if n > len(meta.segments):
+        raise S3Error("InvalidPartNumber")
+    start = sum(size for _, size in meta.segments[: n - 1])
+    return (start, start + meta.segments[n - 1][1]), {"x-amz-mp-parts-count": str(meta.parts_count)}
+
+
+@handles(Op.HeadObject)
+async def head_object(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"""
+    meta = _lookup(ctx)
+    status, headers, rng = _prepare_read(ctx, meta)
+    length = rng[1] - rng[0] if rng else meta.size
+    headers["Content-Length"] = str(length)
+    return web.Response(status=status, headers=headers)
+
+
+@handles(Op.GetObject)
+async def get_object(ctx: Ctx) -> web.StreamResponse:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"""
+    for attempt in range(3):
+        meta = _lookup(ctx)
+        status, headers, rng = _prepare_read(ctx, meta)
+        start, end = rng if rng else (0, meta.size)
+        chunks = ctx.store.blobs.read(meta.segments, start, end)
+        try:
+            first = await chunks.__anext__() if end > start else b""
+        except FileNotFoundError:
+            continue  # replaced between reading its row and opening its blob: read the new one
+        except StopAsyncIteration:
+            first = b""
+        if len(first) == end - start:
+            await chunks.aclose()
+            return web.Response(status=status, headers=headers, body=first)
+        resp = web.StreamResponse(status=status, headers=headers)
+        resp.content_length = end - start
+        await resp.prepare(ctx.request)
+        await resp.write(first)
+        async for data in chunks:
+            await resp.write(data)
+        await resp.write_eof()
+        return resp
+    raise S3Error("InternalError")
+
+
+@handles(Op.DeleteObject)
+async def delete_object(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html"""
+    ctx.require_bucket()
+    check_version(ctx)
+    ctx.store.delete_object(ctx.bucket or "", ctx.key or "")
+    headers = {"x-amz-version-id": "null"} if "versionId" in ctx.query else None
+    return empty(204, headers)

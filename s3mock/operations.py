@@ -1,0 +1,176 @@
+"""S3 operations as data: the Op enum, the routing table, and resolve() for path and virtual-host style.
+
+Pure: no aiohttp, no I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from s3mock.errors import S3Error
+
+
+class Perm(enum.Enum):
+    NONE = "NONE"            # no check (preflight, service listing filters by owner)
+    READ = "READ"            # on the bucket or object named by the target
+    WRITE = "WRITE"          # on the bucket (object writes need WRITE on the bucket)
+    READ_ACP = "READ_ACP"
+    WRITE_ACP = "WRITE_ACP"
+    OWNER = "OWNER"          # bucket owner only (configuration, deletion)
+
+
+class Op(enum.Enum):
+    ListBuckets = "ListBuckets"
+    CreateBucket = "CreateBucket"
+    DeleteBucket = "DeleteBucket"
+    HeadBucket = "HeadBucket"
+    GetBucketLocation = "GetBucketLocation"
+    GetBucketVersioning = "GetBucketVersioning"
+    ListObjects = "ListObjects"
+    ListObjectsV2 = "ListObjectsV2"
+    ListObjectVersions = "ListObjectVersions"
+    ListMultipartUploads = "ListMultipartUploads"
+    DeleteObjects = "DeleteObjects"
+    PostObject = "PostObject"
+    PutBucketCors = "PutBucketCors"
+    GetBucketCors = "GetBucketCors"
+    DeleteBucketCors = "DeleteBucketCors"
+    PutBucketAcl = "PutBucketAcl"
+    GetBucketAcl = "GetBucketAcl"
+    PutObject = "PutObject"
+    CopyObject = "CopyObject"
+    GetObject = "GetObject"
+    HeadObject = "HeadObject"
+    DeleteObject = "DeleteObject"
+    PutObjectAcl = "PutObjectAcl"
+    GetObjectAcl = "GetObjectAcl"
+    CreateMultipartUpload = "CreateMultipartUpload"
+    UploadPart = "UploadPart"
+    UploadPartCopy = "UploadPartCopy"
+    CompleteMultipartUpload = "CompleteMultipartUpload"
+    AbortMultipartUpload = "AbortMultipartUpload"
+    ListParts = "ListParts"
+    Preflight = "Preflight"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    target: str                      # "service" | "bucket" | "object"
+    keys: frozenset[str]             # query subresources that must be present
+    header: str | None               # a request header that must be present
+    op: Op
+    perm: Perm
+
+
+def _r(method: str, target: str, keys: str, op: Op, perm: Perm, header: str | None = None) -> Route:
+    return Route(method, target, frozenset(keys.split()), header, op, perm)
+
+
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
+ROUTES: tuple[Route, ...] = (
+    _r("GET", "service", "", Op.ListBuckets, Perm.NONE),
+    _r("PUT", "bucket", "", Op.CreateBucket, Perm.NONE),
+    _r("DELETE", "bucket", "", Op.DeleteBucket, Perm.OWNER),
+    _r("HEAD", "bucket", "", Op.HeadBucket, Perm.READ),
+    _r("GET", "bucket", "location", Op.GetBucketLocation, Perm.OWNER),
+    _r("GET", "bucket", "versioning", Op.GetBucketVersioning, Perm.OWNER),
+    _r("GET", "bucket", "", Op.ListObjects, Perm.READ),
+    _r("GET", "bucket", "list-type", Op.ListObjectsV2, Perm.READ),
+    _r("GET", "bucket", "versions", Op.ListObjectVersions, Perm.READ),
+    _r("GET", "bucket", "uploads", Op.ListMultipartUploads, Perm.READ),
+    _r("POST", "bucket", "delete", Op.DeleteObjects, Perm.WRITE),
+    _r("POST", "bucket", "", Op.PostObject, Perm.WRITE),
+    _r("PUT", "bucket", "cors", Op.PutBucketCors, Perm.OWNER),
+    _r("GET", "bucket", "cors", Op.GetBucketCors, Perm.OWNER),
+    _r("DELETE", "bucket", "cors", Op.DeleteBucketCors, Perm.OWNER),
+    _r("PUT", "bucket", "acl", Op.PutBucketAcl, Perm.WRITE_ACP),
+    _r("GET", "bucket", "acl", Op.GetBucketAcl, Perm.READ_ACP),
+    _r("PUT", "object", "", Op.PutObject, Perm.WRITE),
+    _r("PUT", "object", "", Op.CopyObject, Perm.WRITE, header="x-amz-copy-source"),
+    _r("GET", "object", "", Op.GetObject, Perm.READ),
+    _r("HEAD", "object", "", Op.HeadObject, Perm.READ),
+    _r("DELETE", "object", "", Op.DeleteObject, Perm.WRITE),
+    _r("PUT", "object", "acl", Op.PutObjectAcl, Perm.WRITE_ACP),
+    _r("GET", "object", "acl", Op.GetObjectAcl, Perm.READ_ACP),
+    _r("POST", "object", "uploads", Op.CreateMultipartUpload, Perm.WRITE),
+    _r("PUT", "object", "uploadId", Op.UploadPart, Perm.WRITE),
+    _r("PUT", "object", "uploadId", Op.UploadPartCopy, Perm.WRITE, header="x-amz-copy-source"),
+    _r("POST", "object", "uploadId", Op.CompleteMultipartUpload, Perm.WRITE),
+    _r("DELETE", "object", "uploadId", Op.AbortMultipartUpload, Perm.WRITE),
+    _r("GET", "object", "uploadId", Op.ListParts, Perm.READ),
+)
+
+# Query keys that name an S3 subresource or operation; one we do not route is NotImplemented.
+SUBRESOURCES = frozenset(
+    "accelerate acl analytics attributes cors delete encryption intelligent-tiering inventory "
+    "legal-hold lifecycle list-type location logging metadataTable metrics notification "
+    "object-lock ownershipControls policy policyStatus publicAccessBlock replication "
+    "requestPayment restore retention select session tagging torrent uploadId uploads "
+    "versioning versions website renameObject".split()
+)
+
+_BY_METHOD_TARGET: dict[tuple[str, str], list[Route]] = {}
+for _route in ROUTES:
+    _BY_METHOD_TARGET.setdefault((_route.method, _route.target), []).append(_route)
+KNOWN_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Resolved:
+    op: Op
+    perm: Perm
+    bucket: str | None
+    key: str | None
+
+
+def split_target(host: str, raw_path: str, domain: str) -> tuple[str | None, str | None]:
+    """(bucket, key) from the Host header and the raw (still percent-encoded) path."""
+    path = raw_path.split("?", 1)[0]
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    hostname = hostname.lower()
+    suffix = "." + domain.lower()
+    if domain and hostname.endswith(suffix) and len(hostname) > len(suffix):
+        bucket = hostname[: -len(suffix)]
+        key = unquote(path[1:]) if len(path) > 1 else None
+        return bucket, key
+    rest = path[1:]
+    if not rest:
+        return None, None
+    bucket_raw, sep, key_raw = rest.partition("/")
+    bucket = unquote(bucket_raw)
+    key = unquote(key_raw) if sep and key_raw else None
+    return bucket, key
+
+
+def resolve(method: str, host: str, raw_path: str, query_keys: set[str] | frozenset[str],
+            headers: dict[str, str] | object, domain: str) -> Resolved:
+    """Find the operation of a request. Raises S3Error for unknown methods or subresources."""
+    bucket, key = split_target(host, raw_path, domain)
+    target = "object" if key is not None else "bucket" if bucket is not None else "service"
+    if method == "OPTIONS":
+        return Resolved(Op.Preflight, Perm.NONE, bucket, key)
+    if method not in KNOWN_METHODS:
+        raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
+    present = SUBRESOURCES.intersection(query_keys)
+    best: Route | None = None
+    for route in _BY_METHOD_TARGET.get((method, target), ()):
+        if not route.keys <= present:
+            continue
+        if route.header is not None and route.header not in headers:  # type: ignore[operator]
+            continue
+        if best is None or _weight(route) > _weight(best):
+            best = route
+    if best is None:
+        if present:
+            raise S3Error("NotImplemented")
+        raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
+    if present - best.keys:
+        raise S3Error("NotImplemented")
+    return Resolved(best.op, best.perm, bucket, key)
+
+
+def _weight(route: Route) -> int:
+    return len(route.keys) * 2 + (route.header is not None)

@@ -1,0 +1,179 @@
+"""Blob files: immutable object bodies named by random id, written via a temp file and rename.
+
+Small bodies are written and read on the event loop; large ones in a worker thread, pipelined
+with the network so hashing, writing and receiving overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import AsyncIterator, Iterable
+
+from s3mock import checksums
+
+# Below this, a body is handled on the event loop: a thread hop costs more than the work.
+INLINE_LIMIT = 256 * 1024
+STEP = 1024 * 1024
+
+
+class BlobDir:
+    def __init__(self, root: Path):
+        self.root = root
+        self.blobs = root / "blobs"
+        self.tmp = root / "tmp"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def new_id() -> str:
+        return secrets.token_hex(16)
+
+    def path(self, blob_id: str) -> str:
+        return f"{self.blobs}/{blob_id[:2]}/{blob_id}"
+
+    def writer(self, algorithms: Iterable[str] = ()) -> "BlobWriter":
+        return BlobWriter(self, algorithms)
+
+    def unlink(self, blob_ids: Iterable[str]) -> None:
+        for blob_id in blob_ids:
+            try:
+                os.unlink(self.path(blob_id))
+            except FileNotFoundError:
+                pass
+
+    def link_copy(self, blob_id: str) -> str:
+        """A new blob with the same bytes (a hard link: blobs are never modified)."""
+        new = self.new_id()
+        dest = self.path(new)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        os.link(self.path(blob_id), dest)
+        return new
+
+    def all_ids(self) -> set[str]:
+        found = set()
+        for sub in self.blobs.iterdir():
+            if sub.is_dir():
+                found.update(p.name for p in sub.iterdir())
+        return found
+
+    def clear_tmp(self) -> None:
+        for p in self.tmp.iterdir():
+            p.unlink(missing_ok=True)
+
+    async def read(self, segments: list[tuple[str, int]], start: int, end: int) -> AsyncIterator[bytes]:
+        """Yield bytes [start, end) of the concatenated segments."""
+        loop = asyncio.get_running_loop()
+        inline = end - start <= INLINE_LIMIT
+        offset = 0
+        for blob_id, size in segments:
+            seg_start, seg_end = offset, offset + size
+            offset = seg_end
+            if seg_end <= start or seg_start >= end:
+                continue
+            lo, hi = max(start, seg_start) - seg_start, min(end, seg_end) - seg_start
+            with open(self.path(blob_id), "rb", buffering=0) as f:
+                if lo:
+                    f.seek(lo)
+                remaining = hi - lo
+                while remaining > 0:
+                    n = min(STEP, remaining)
+                    data = f.read(n) if inline else await loop.run_in_executor(None, f.read, n)
+                    if not data:
+                        raise OSError(f"blob {blob_id} is shorter than recorded")
+                    remaining -= len(data)
+                    yield data
+
+
+class BlobWriter:
+    """Streams a body into a temp file, computing MD5 and any requested checksums as it goes."""
+
+    def __init__(self, blobs: BlobDir, algorithms: Iterable[str]):
+        self.blobs = blobs
+        self.blob_id = blobs.new_id()
+        self.tmp_path = f"{blobs.tmp}/{self.blob_id}"
+        self.file = open(self.tmp_path, "wb", buffering=0)
+        self.md5 = hashlib.md5()
+        self.hashers = {alg: checksums.new(alg) for alg in algorithms}
+        self.size = 0
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._inflight: asyncio.Future | None = None
+
+    def _consume(self, data: bytes) -> None:
+        self.md5.update(data)
+        for h in self.hashers.values():
+            h.update(data)
+        view = memoryview(data)
+        while view:
+            n = self.file.write(view)
+            view = view[n:]
+
+    def write_sync(self, data: bytes) -> None:
+        """For callers already off the event loop."""
+        self.size += len(data)
+        self._consume(data)
+
+    def close_sync(self) -> None:
+        self.file.close()
+
+    async def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self._pending.append(chunk)
+        self._pending_size += len(chunk)
+        if self._pending_size >= STEP:
+            await self._flush_pending()
+
+    async def _flush_pending(self) -> None:
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        if self._inflight is not None:
+            await self._inflight
+            self._inflight = None
+        if self.size <= INLINE_LIMIT:
+            self._consume(data)
+        else:
+            self._inflight = asyncio.get_running_loop().run_in_executor(None, self._consume, data)
+
+    async def finish_hashing(self) -> None:
+        """Write what is left and close the file: digests are final after this."""
+        if self._pending:
+            await self._flush_pending()
+        if self._inflight is not None:
+            await self._inflight
+            self._inflight = None
+        self.file.close()
+
+    def place(self) -> str:
+        """Move the finished blob into place; returns its id. Its row must be committed next."""
+        dest = self.blobs.path(self.blob_id)
+        try:
+            os.rename(self.tmp_path, dest)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            os.rename(self.tmp_path, dest)
+        return self.blob_id
+
+    async def abort(self) -> None:
+        if self._inflight is not None:
+            try:
+                await self._inflight
+            except Exception:
+                pass
+            self._inflight = None
+        self.file.close()
+        try:
+            os.unlink(self.tmp_path)
+        except FileNotFoundError:
+            pass
+
+    @property
+    def etag(self) -> str:
+        return self.md5.hexdigest()
+
+    def checksum_values(self) -> dict[str, str]:
+        return {alg: checksums.encode(h.digest()) for alg, h in self.hashers.items()}

@@ -1,0 +1,316 @@
+"""The store: metadata in SQLite (WAL), bodies in blob files. The metadata row is the commit point.
+
+No aiohttp, no HTTP. Point look-ups run on the event loop; blob I/O of large bodies does not.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from s3mock.storage.base import Bucket, Listed, ObjectMeta, Part, Upload
+from s3mock.storage.blobs import BlobDir
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS buckets(
+  name TEXT PRIMARY KEY, created REAL NOT NULL, owner TEXT NOT NULL, region TEXT NOT NULL,
+  acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS objects(
+  bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+  mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
+  metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
+  parts_count INTEGER, acl TEXT, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads(
+  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
+  owner TEXT NOT NULL, template TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
+CREATE TABLE IF NOT EXISTS parts(
+  upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+  mtime REAL NOT NULL, blob TEXT NOT NULL, checksums TEXT NOT NULL,
+  PRIMARY KEY(upload_id, number)) WITHOUT ROWID;
+"""
+
+_OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
+             "checksum_type, segments, parts_count, acl")
+
+
+def _obj(row: tuple) -> ObjectMeta:
+    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl) = row
+    return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype, json.loads(headers),
+                      json.loads(metadata), json.loads(sums), stype,
+                      [tuple(s) for s in json.loads(segs)], pc, acl)
+
+
+def _obj_row(m: ObjectMeta) -> tuple:
+    return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
+            json.dumps(m.headers), json.dumps(m.metadata), json.dumps(m.checksums),
+            m.checksum_type, json.dumps(m.segments), m.parts_count, m.acl)
+
+
+def _meta_to_json(m: ObjectMeta) -> str:
+    return json.dumps({"content_type": m.content_type, "headers": m.headers,
+                       "metadata": m.metadata, "acl": m.acl, "owner": m.owner})
+
+
+def _successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with prefix (None: no bound)."""
+    while prefix:
+        last = ord(prefix[-1])
+        if last < 0x10FFFF:
+            return prefix[:-1] + chr(last + 1)
+        prefix = prefix[:-1]
+    return None
+
+
+class SqliteStore:
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.blobs = BlobDir(self.data_dir)
+        self.db = sqlite3.connect(self.data_dir / "meta.sqlite3", isolation_level=None,
+                                  check_same_thread=False, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def recover(self) -> int:
+        """Remove temp files and blobs no row points to (what a crash left). Returns blobs removed."""
+        self.blobs.clear_tmp()
+        live: set[str] = set()
+        for (segs,) in self.db.execute("SELECT segments FROM objects"):
+            live.update(s[0] for s in json.loads(segs))
+        live.update(b for (b,) in self.db.execute("SELECT blob FROM parts"))
+        orphans = self.blobs.all_ids() - live
+        self.blobs.unlink(orphans)
+        return len(orphans)
+
+    def _write(self):
+        return _Tx(self.db)
+
+    # buckets
+    def list_buckets(self) -> list[Bucket]:
+        return [Bucket(*r) for r in self.db.execute(
+            "SELECT name, created, owner, region, acl, cors, version FROM buckets ORDER BY name")]
+
+    def get_bucket(self, name: str) -> Bucket | None:
+        row = self.db.execute("SELECT name, created, owner, region, acl, cors, version FROM buckets "
+                              "WHERE name=?", (name,)).fetchone()
+        return Bucket(*row) if row else None
+
+    def create_bucket(self, b: Bucket) -> bool:
+        """False if it already exists."""
+        with self._write():
+            cur = self.db.execute("INSERT OR IGNORE INTO buckets(name, created, owner, region, acl, "
+                                  "cors) VALUES (?,?,?,?,?,?)",
+                                  (b.name, b.created, b.owner, b.region, b.acl, b.cors))
+            return cur.rowcount == 1
+
+    def bucket_is_empty(self, name: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", (name,)).fetchone()
+        if row:
+            return False
+        return not self.db.execute("SELECT 1 FROM uploads WHERE bucket=? LIMIT 1", (name,)).fetchone()
+
+    def delete_bucket(self, name: str) -> bool:
+        """False if it has objects or uploads in progress."""
+        with self._write():
+            if not self.bucket_is_empty(name):
+                return False
+            self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
+            return True
+
+    def set_bucket_config(self, name: str, **values: object) -> None:
+        cols = ", ".join(f"{k}=?" for k in values)
+        with self._write():
+            self.db.execute(f"UPDATE buckets SET {cols}, version=version+1 WHERE name=?",
+                            (*values.values(), name))
+
+    # objects
+    def get_object(self, bucket: str, key: str) -> ObjectMeta | None:
+        row = self.db.execute(f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key=?",
+                              (bucket, key)).fetchone()
+        return _obj(row) if row else None
+
+    def put_object(self, meta: ObjectMeta, expect_etag: str | None = None,
+                   expect_absent: bool = False) -> bool:
+        """Commit the row, then drop the blobs of what it replaced. False if a condition failed."""
+        with self._write():
+            old = self.db.execute("SELECT etag, segments FROM objects WHERE bucket=? AND key=?",
+                                  (meta.bucket, meta.key)).fetchone()
+            if expect_absent and old is not None:
+                return False
+            if expect_etag is not None and (old is None or old[0] != expect_etag):
+                return False
+            self.db.execute(f"INSERT OR REPLACE INTO objects({_OBJ_COLS}) VALUES "
+                            f"({','.join('?' * 14)})", _obj_row(meta))
+        if old is not None:
+            keep = {s[0] for s in meta.segments}
+            self.blobs.unlink(s[0] for s in json.loads(old[1]) if s[0] not in keep)
+        return True
+
+    def update_object_acl(self, bucket: str, key: str, acl: str) -> None:
+        with self._write():
+            self.db.execute("UPDATE objects SET acl=? WHERE bucket=? AND key=?", (acl, bucket, key))
+
+    def delete_object(self, bucket: str, key: str) -> bool:
+        with self._write():
+            row = self.db.execute("DELETE FROM objects WHERE bucket=? AND key=? RETURNING segments",
+                                  (bucket, key)).fetchone()
+        if row:
+            self.blobs.unlink(s[0] for s in json.loads(row[0]))
+        return row is not None
+
+    def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
+                     limit: int = 1000) -> Listed:
+        """Keys (ObjectMeta) and common prefixes after `after`, in UTF-8 order: a range scan."""
+        out = Listed()
+        upper = _successor(prefix) if prefix else None
+        sql = (f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key >= ? "
+               f"{'AND key < ?' if upper is not None else ''} ORDER BY key LIMIT ?")
+        # key + NUL is the smallest string after key: every bound below is inclusive.
+        cursor = max(prefix, after + "\0") if after else prefix
+        if delimiter and after.startswith(prefix) and delimiter in after[len(prefix):]:
+            idx = after.index(delimiter, len(prefix)) + len(delimiter)
+            cursor = max(cursor, _successor(after[:idx]) or cursor)
+        batch = min(limit + 1, 1000)
+        while True:
+            args = [bucket, cursor] + ([upper] if upper is not None else []) + [batch]
+            rows = self.db.execute(sql, args).fetchall()
+            for row in rows:
+                key = row[1]
+                common = None
+                if delimiter:
+                    pos = key.find(delimiter, len(prefix))
+                    if pos >= 0:
+                        common = key[: pos + len(delimiter)]
+                if len(out.entries) + len(out.prefixes) == limit:
+                    out.truncated = True
+                    return out
+                if common is None:
+                    out.entries.append(_obj(row))
+                    out.last = key
+                    cursor = key + "\0"
+                    continue
+                out.prefixes.append(common)
+                out.last = common
+                nxt = _successor(common)
+                if nxt is None:
+                    return out
+                cursor = nxt
+                break
+            else:
+                if len(rows) < batch:
+                    return out
+
+    # multipart uploads
+    def create_upload(self, up: Upload) -> None:
+        with self._write():
+            self.db.execute("INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?)",
+                            (up.upload_id, up.bucket, up.key, up.initiated, up.owner,
+                             _meta_to_json(up.template), up.checksum_algorithm, up.checksum_type))
+
+    def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload | None:
+        row = self.db.execute("SELECT upload_id, bucket, key, initiated, owner, template, "
+                              "checksum_algorithm, checksum_type FROM uploads WHERE upload_id=? "
+                              "AND bucket=? AND key=?", (upload_id, bucket, key)).fetchone()
+        return self._upload(row) if row else None
+
+    @staticmethod
+    def _upload(row: tuple) -> Upload:
+        uid, bucket, key, initiated, owner, template, alg, ctype = row
+        t = json.loads(template)
+        meta = ObjectMeta(bucket, key, 0, "", initiated, t["owner"], t["content_type"],
+                          t["headers"], t["metadata"], acl=t["acl"])
+        return Upload(uid, bucket, key, initiated, owner, meta, alg, ctype)
+
+    def put_part(self, upload_id: str, part: Part) -> bool:
+        """False if the upload no longer exists (the part's blob is then removed)."""
+        with self._write():
+            if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
+                ok, old = False, None
+            else:
+                old = self.db.execute("SELECT blob FROM parts WHERE upload_id=? AND number=?",
+                                      (upload_id, part.number)).fetchone()
+                self.db.execute("INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?,?,?)",
+                                (upload_id, part.number, part.size, part.etag, part.mtime, part.blob,
+                                 json.dumps(part.checksums)))
+                ok = True
+        if not ok:
+            self.blobs.unlink([part.blob])
+        elif old:
+            self.blobs.unlink([old[0]])
+        return ok
+
+    def list_parts(self, upload_id: str, after: int = 0, limit: int = 10000) -> list[Part]:
+        rows = self.db.execute("SELECT number, size, etag, mtime, blob, checksums FROM parts WHERE "
+                               "upload_id=? AND number>? ORDER BY number LIMIT ?",
+                               (upload_id, after, limit)).fetchall()
+        return [Part(n, s, e, m, b, json.loads(c)) for n, s, e, m, b, c in rows]
+
+    def complete_upload(self, upload_id: str, meta: ObjectMeta, expect_etag: str | None = None,
+                        expect_absent: bool = False) -> bool | None:
+        """Turn the upload into the object (its parts' blobs become its segments) in one commit.
+        None if the upload is gone, False if a condition on the current object failed."""
+        with self._write():
+            if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
+                return None
+            blobs = [b for (b,) in self.db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
+            old = self.db.execute("SELECT segments, etag FROM objects WHERE bucket=? AND key=?",
+                                  (meta.bucket, meta.key)).fetchone()
+            if expect_absent and old is not None:
+                return False
+            if expect_etag is not None and (old is None or old[1] != expect_etag):
+                return False
+            self.db.execute(f"INSERT OR REPLACE INTO objects({_OBJ_COLS}) VALUES "
+                            f"({','.join('?' * 14)})", _obj_row(meta))
+            self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+            self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+        keep = {s[0] for s in meta.segments}
+        drop = [b for b in blobs if b not in keep]
+        if old:
+            drop += [s[0] for s in json.loads(old[0]) if s[0] not in keep]
+        self.blobs.unlink(drop)
+        return True
+
+    def abort_upload(self, upload_id: str) -> bool:
+        with self._write():
+            blobs = [b for (b,) in self.db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
+            self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+            cur = self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+        self.blobs.unlink(blobs)
+        return cur.rowcount == 1
+
+    def list_uploads(self, bucket: str, prefix: str, key_marker: str, upload_marker: str,
+                     limit: int) -> list[Upload]:
+        rows = self.db.execute(
+            "SELECT upload_id, bucket, key, initiated, owner, template, checksum_algorithm, "
+            "checksum_type FROM uploads WHERE bucket=? AND key >= ? AND key < ? AND (key > ? OR "
+            "(key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT ?",
+            (bucket, prefix, _successor(prefix) or "\U0010ffff" * 2, key_marker, key_marker,
+             upload_marker, limit)).fetchall()
+        return [self._upload(r) for r in rows]
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK: one writer at a time, across processes too."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def now() -> float:
+    return time.time()
