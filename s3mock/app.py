@@ -9,21 +9,25 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from s3mock import xml
+from s3mock import cors_http, xml
 from s3mock.auth.identity import ANONYMOUS, Principal, identify
 from s3mock.config import Settings
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
+from s3mock.handlers.admin import ADMIN
 from s3mock.operations import Op, Resolved, resolve
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
 
 SETTINGS = web.AppKey("settings", Settings)
+USERS = web.AppKey("users", dict)
 STORE = web.AppKey("store", SqliteStore)
 REQUEST_ID = web.RequestKey("request_id", str)
 ROUTE = web.RequestKey("route", Resolved)
 PRINCIPAL = web.RequestKey("principal", Principal)
+CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
+CORS_HEADERS = web.RequestKey("cors_headers", dict)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HANDLERS = load_all()
@@ -58,6 +62,8 @@ def error_response(request: web.Request, err: S3Error) -> web.Response:
     else:
         body = xml.render_error(err, _resource(request), request[REQUEST_ID], _host_id(request))
         resp = web.Response(status=err.status, body=body, headers=headers, content_type="application/xml")
+    if headers.get("Connection") == "close":
+        resp.force_close()
     if request.can_read_body and not request.content.is_eof():
         # The body was refused unread (perhaps without 100 Continue): do not reuse the connection.
         resp.force_close()
@@ -80,22 +86,46 @@ async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 @web.middleware
+async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """3. Preflights are answered here, before auth; other requests keep the matched rule's
+    headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
+    if request.path.startswith(ADMIN_PREFIX):
+        return await handler(request)
+    resolved, cache = request[ROUTE], request.app[CORS_CACHE]
+    if resolved.op is Op.Preflight:
+        decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
+        if response is None:
+            assert decision.error is not None
+            if decision.error.code == "BadRequest":
+                decision.error.headers["Connection"] = "close"
+            raise decision.error
+        return response
+    decision = cors_http.actual(request, cache, resolved.bucket)
+    if decision is not None and decision.allowed:
+        request[CORS_HEADERS] = decision.headers
+    return await handler(request)
+
+
+@web.middleware
 async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
-    if request.path.startswith(ADMIN_PREFIX) or request[ROUTE].op is Op.Preflight:
+    if request.path.startswith(ADMIN_PREFIX):
         request[PRINCIPAL] = ANONYMOUS
         return await handler(request)
     settings = request.app[SETTINGS]
-    users = {u.access_key: u for u in settings.all_users}
-    request[PRINCIPAL] = identify(request.headers, request.query, users, settings.owner,
-                                  strict=settings.auth == "strict")
+    request[PRINCIPAL] = identify(request.headers, request.query, request.app[USERS],
+                                  settings.owner, strict=settings.auth == "strict")
     return await handler(request)
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """The handler of the operation the route middleware found."""
     if request.path.startswith(ADMIN_PREFIX):
-        raise S3Error("NotImplemented")
+        admin = ADMIN.get((request.method, request.path))
+        if admin is None:
+            raise S3Error("NotImplemented")
+        app = request.app
+        return await admin(request, app[SETTINGS], app[STORE], app[CORS_CACHE])
     resolved = request[ROUTE]
     handler = HANDLERS.get(resolved.op)
     if handler is None:
@@ -112,6 +142,9 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
         response.headers["x-amz-request-id"] = rid
         response.headers["x-amz-id-2"] = _host_id(request)
     response.headers["Server"] = "AmazonS3"
+    cors_headers = request.get(CORS_HEADERS)
+    if cors_headers:
+        response.headers.update(cors_headers)
 
 
 async def _no_expect(request: web.Request) -> None:
@@ -119,19 +152,23 @@ async def _no_expect(request: web.Request) -> None:
     return None
 
 
-def make_app(settings: Settings, store: SqliteStore | None = None) -> web.Application:
+def make_app(settings: Settings, store: SqliteStore | None = None,
+             recover: bool = True) -> web.Application:
+    """`recover`: clean up after a crash at start; the CLI does it once, before any worker starts."""
     app = web.Application(
-        middlewares=[errors, route, auth],
+        middlewares=[errors, route, cors, auth],
         client_max_size=1024**2,
         handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024},
     )
     app[SETTINGS] = settings
+    app[USERS] = {u.access_key: u for u in settings.all_users}
 
     async def store_lifetime(app: web.Application):
         own = store is None
         app[STORE] = store if store is not None else SqliteStore(settings.data_dir)
-        if own:
+        if own and recover:
             app[STORE].recover()
+        app[CORS_CACHE] = cors_http.RulesCache(app[STORE])
         yield
         if own:
             app[STORE].close()

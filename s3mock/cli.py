@@ -50,7 +50,7 @@ def _bind(settings: Settings) -> socket.socket:
 
 
 async def serve(settings: Settings, sock: socket.socket, announce: bool) -> None:
-    runner = web.AppRunner(make_app(settings), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = web.AppRunner(make_app(settings, recover=False), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     site = web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await site.start()
@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     flags = {k: v for k, v in vars(args).items() if k != "command"}
     try:
         settings = load(flags)
-        SqliteStore(settings.data_dir).recover()
+        store = SqliteStore(settings.data_dir)
+        store.recover()
+        store.close()
         sock = _bind(settings)
     except ConfigError as e:
         print(f"s3mock: {e}", file=sys.stderr)

@@ -43,6 +43,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "MissingRequestBodyError": (400, "Request Body is empty"),
     "MissingSecurityHeader": (400, "Your request is missing a required header."),
     "NoSuchBucket": (404, "The specified bucket does not exist"),
+    "NoSuchCORSConfiguration": (404, "The CORS configuration does not exist"),
     "NoSuchKey": (404, "The specified key does not exist."),
     "NoSuchUpload": (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."),
     "NoSuchVersion": (404, "The specified version does not exist."),
@@ -53,6 +54,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
     "XAmzContentSHA256Mismatch": (400, "The provided 'x-amz-content-sha256' header does not match what was computed."),
 }
+
+# Errors whose recorded bodies carry no <Resource> element (spec/cors.md section 7).
+NO_RESOURCE = frozenset({"AccessForbidden", "BadRequest"})
 
 # Not an S3 error code: a conditional GET/HEAD that is not modified. Rendered without a body.
 NOT_MODIFIED = "NotModified"

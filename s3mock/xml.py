@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from s3mock.errors import S3Error
+from s3mock.errors import NO_RESOURCE, S3Error
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 MAX_XML_BYTES = 2 * 1024 * 1024
@@ -104,5 +104,7 @@ def render(root: str, content: Iterable[tuple[str, Content]], namespace: bool = 
 def render_error(err: S3Error, resource: str, request_id: str, host_id: str) -> bytes:
     content: list[tuple[str, Content]] = [("Code", err.code), ("Message", err.message)]
     content += list(err.fields.items())
-    content += [("Resource", resource), ("RequestId", request_id), ("HostId", host_id)]
+    if err.code not in NO_RESOURCE:
+        content.append(("Resource", resource))
+    content += [("RequestId", request_id), ("HostId", host_id)]
     return render("Error", content, namespace=False)

@@ -55,5 +55,6 @@ def handles(op: Op) -> Callable[[Handler], Handler]:
 
 
 def load_all() -> dict[Op, Handler]:
-    from s3mock.handlers import bucket, copy, delete, listing, multipart, object, service  # noqa: F401
+    from s3mock.handlers import (bucket, bucket_config, copy, delete, listing, multipart,  # noqa: F401
+                                 object, service)
     return HANDLERS

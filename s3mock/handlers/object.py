@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from s3mock.handlers.common import (check_key, checksum_headers, content_headers
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta
 
+log = logging.getLogger("s3mock")
 DEFAULT_CHECKSUM = "CRC64NVME"
 OVERRIDES = {
     "response-content-type": "Content-Type", "response-content-language": "Content-Language",
@@ -182,9 +184,16 @@ async def get_object(ctx: Ctx) -> web.StreamResponse:
         resp = web.StreamResponse(status=status, headers=headers)
         resp.content_length = end - start
         await resp.prepare(ctx.request)
-        await resp.write(first)
-        async for data in chunks:
-            await resp.write(data)
+        try:
+            await resp.write(first)
+            async for data in chunks:
+                await resp.write(data)
+        except OSError:
+            # Too late for an error response: cut the connection so the client sees a short body.
+            log.exception("GET %s/%s failed mid-stream", meta.bucket, meta.key)
+            if ctx.request.transport is not None:
+                ctx.request.transport.close()
+            return resp
         await resp.write_eof()
         return resp
     raise S3Error("InternalError")

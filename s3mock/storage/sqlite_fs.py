@@ -103,6 +103,10 @@ class SqliteStore:
                               "WHERE name=?", (name,)).fetchone()
         return Bucket(*row) if row else None
 
+    def bucket_cors_version(self, name: str) -> tuple[float, int] | None:
+        """(created, version): changes whenever the bucket or its configuration does."""
+        return self.db.execute("SELECT created, version FROM buckets WHERE name=?", (name,)).fetchone()
+
     def create_bucket(self, b: Bucket) -> bool:
         """False if it already exists."""
         with self._write():

@@ -37,15 +37,22 @@ class FakeSource:
 class EndlessSource:
     """Never ends: the decoder must give up after a bounded number of bytes."""
 
+    PIECE = 997
+
     def __init__(self, prefix: bytes, line_maker):
         self.pending = prefix
         self.lines = (line_maker(i) for i in itertools.count())
         self.total = 0
 
     async def read(self, n: int) -> bytes:
-        while len(self.pending) < n:
-            self.pending += next(self.lines)
-        out, self.pending = self.pending[:n], self.pending[n:]
+        n = min(n, self.PIECE)
+        parts = [self.pending]
+        size = len(self.pending)
+        while size < n:
+            parts.append(next(self.lines))
+            size += len(parts[-1])
+        pending = b"".join(parts)
+        out, self.pending = pending[:n], pending[n:]
         self.total += len(out)
         return out
 
@@ -188,7 +195,7 @@ def test_buffering_is_bounded(prefix, line_maker):
     with pytest.raises(S3Error) as caught:
         decode(b"", source=source)
     assert caught.value.code == "IncompleteBody"
-    assert source.total <= chunked.MAX_TRAILER_BYTES + 2 * chunked.READ_SIZE
+    assert source.total <= chunked.MAX_TRAILER_BYTES + chunked.MAX_LINE + EndlessSource.PIECE
 
 
 def test_chunk_limit_applies_only_when_chunks_are_verified():
