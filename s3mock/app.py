@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import time
 from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from s3mock import cors_http, xml
-from s3mock.auth.identity import ANONYMOUS, Principal, identify
+from s3mock.auth import sigv4
+from s3mock.auth.authenticate import Request as AuthRequest, authenticate
+from s3mock.auth.identity import ANONYMOUS, Principal
 from s3mock.config import Settings
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
@@ -26,6 +29,7 @@ STORE = web.AppKey("store", SqliteStore)
 REQUEST_ID = web.RequestKey("request_id", str)
 ROUTE = web.RequestKey("route", Resolved)
 PRINCIPAL = web.RequestKey("principal", Principal)
+CHUNK_VERIFIER = web.RequestKey("chunk_verifier", sigv4.ChunkVerifier)
 CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 CORS_HEADERS = web.RequestKey("cors_headers", dict)
 
@@ -112,9 +116,15 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(ADMIN_PREFIX):
         request[PRINCIPAL] = ANONYMOUS
         return await handler(request)
-    settings = request.app[SETTINGS]
-    request[PRINCIPAL] = identify(request.headers, request.query, request.app[USERS],
-                                  settings.owner, strict=settings.auth == "strict")
+    settings, resolved = request.app[SETTINGS], request[ROUTE]
+    path, _, query = request.raw_path.partition("?")
+    result = authenticate(
+        AuthRequest(request.method, path, query, request.headers, request.host, resolved.bucket,
+                    resolved.virtual_host),
+        request.app[USERS], settings.owner, strict=settings.auth == "strict", now=time.time())
+    request[PRINCIPAL] = result.principal
+    if result.chunks is not None:
+        request[CHUNK_VERIFIER] = result.chunks
     return await handler(request)
 
 
@@ -131,7 +141,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     if handler is None:
         raise S3Error("NotImplemented")
     ctx = Ctx(request, request.app[SETTINGS], request.app[STORE], resolved.op, resolved.bucket,
-              resolved.key, request[PRINCIPAL], request[REQUEST_ID])
+              resolved.key, request[PRINCIPAL], request[REQUEST_ID],
+              chunk_verifier=request.get(CHUNK_VERIFIER))
     return await handler(ctx)
 
 
@@ -158,7 +169,9 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
     app = web.Application(
         middlewares=[errors, route, cors, auth],
         client_max_size=1024**2,
-        handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024},
+        # auto_decompress off: a body sent with Content-Encoding: gzip is stored as sent.
+        handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024,
+                      "auto_decompress": False},
     )
     app[SETTINGS] = settings
     app[USERS] = {u.access_key: u for u in settings.all_users}

@@ -80,8 +80,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise S3Error("InvalidRange", RangeRequested=header, ActualObjectSize=size)
         return start, end
     n = int(last)
-    if n == 0 or size == 0:
+    if n == 0:
         raise S3Error("InvalidRange", RangeRequested=header, ActualObjectSize=size)
+    if size == 0:
+        return None  # S3 (and RFC 9110 14.1.2): a non-empty suffix of an empty object is 200, empty
     return max(size - n, 0), size
 
 

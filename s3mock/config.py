@@ -83,14 +83,19 @@ def _split_list(value: str) -> list[str]:
 
 
 def _convert(name: str, value: object) -> object:
-    if name == "users":
-        items = _split_list(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
-        return tuple(parse_user(u) if isinstance(u, str) else make_user(**u) for u in items)
-    if name == "buckets":
-        items = _split_list(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
-        return tuple(str(b) if not isinstance(b, dict) else b["name"] for b in items)
+    try:
+        if name == "users":
+            items = _split_list(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+            return tuple(parse_user(u) if isinstance(u, str) else make_user(**u) for u in items)
+        if name == "buckets":
+            items = _split_list(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+            return tuple(str(b) if not isinstance(b, dict) else b["name"] for b in items)
+    except (TypeError, KeyError):   # a TOML entry of the wrong shape
+        raise ConfigError(f"invalid value for {name}: {value!r}") from None
     conv = FIELDS[name]
     try:
+        if conv is int and isinstance(value, (bool, float)):
+            raise ValueError(value)     # int(True) == 1, int(1.5) == 1: never silently
         return conv(value)  # type: ignore[operator]
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {value!r}") from None

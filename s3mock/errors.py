@@ -25,16 +25,18 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidArgument": (400, "Invalid Argument"),
     "InvalidBucketName": (400, "The specified bucket is not valid."),
     "InvalidChunkSizeError": (403, "Only the last chunk is allowed to have a size less than 8192 bytes"),
-    "InvalidDigest": (400, "The Content-MD5 you specified is not valid."),
+    "InvalidDigest": (400, "The Content-MD5 you specified was invalid."),  # wire, versitygw#1526
     "InvalidLocationConstraint": (400, "The specified location-constraint is not valid"),
     "InvalidObjectState": (403, "The operation is not valid for the current state of the object."),
     "InvalidPart": (400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."),
     "InvalidPartNumber": (416, "The requested partnumber is not satisfiable"),
     "InvalidPartOrder": (400, "The list of parts was not in ascending order. Parts must be ordered by part number."),
+    "InvalidPolicyDocument": (400, "The content of the form does not meet the conditions specified in the policy document."),
     "InvalidRange": (416, "The requested range is not satisfiable"),
     "InvalidRequest": (400, "Invalid Request"),
     "InvalidStorageClass": (400, "The storage class you specified is not valid"),
     "KeyTooLongError": (400, "Your key is too long"),
+    "MalformedACLError": (400, "The XML you provided was not well-formed or did not validate against our published schema."),
     "MalformedXML": (400, "The XML you provided was not well-formed or did not validate against our published schema"),
     "MaxMessageLengthExceeded": (400, "Your request was too big."),
     "MetadataTooLarge": (400, "Your metadata headers exceed the maximum allowed metadata size."),
@@ -52,11 +54,14 @@ ERRORS: dict[str, tuple[int, str]] = {
     "ConditionalRequestConflict": (409, "The conditional request cannot succeed due to a conflicting operation against this resource."),
     "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large."),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
+    "UnexpectedContent": (400, "This request does not support content"),
+    "UnresolvableGrantByEmailAddress": (400, "The email address you provided does not match any account on record."),
     "XAmzContentSHA256Mismatch": (400, "The provided 'x-amz-content-sha256' header does not match what was computed."),
 }
 
 # Errors whose recorded bodies carry no <Resource> element (spec/cors.md section 7).
-NO_RESOURCE = frozenset({"AccessForbidden", "BadRequest"})
+# NoSuchCORSConfiguration: AWS body captured in versitygw#1842 (Code, Message, BucketName, ids).
+NO_RESOURCE = frozenset({"AccessForbidden", "BadRequest", "NoSuchCORSConfiguration"})
 
 # Not an S3 error code: a conditional GET/HEAD that is not modified. Rendered without a body.
 NOT_MODIFIED = "NotModified"

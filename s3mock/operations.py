@@ -124,16 +124,21 @@ class Resolved:
     perm: Perm
     bucket: str | None
     key: str | None
+    virtual_host: bool = False
+
+
+def is_virtual_host(host: str, domain: str) -> bool:
+    hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
+    suffix = "." + domain.lower()
+    return bool(domain) and hostname.endswith(suffix) and len(hostname) > len(suffix)
 
 
 def split_target(host: str, raw_path: str, domain: str) -> tuple[str | None, str | None]:
     """(bucket, key) from the Host header and the raw (still percent-encoded) path."""
     path = raw_path.split("?", 1)[0]
-    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    hostname = hostname.lower()
-    suffix = "." + domain.lower()
-    if domain and hostname.endswith(suffix) and len(hostname) > len(suffix):
-        bucket = hostname[: -len(suffix)]
+    if is_virtual_host(host, domain):
+        hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
+        bucket = hostname[: -len(domain) - 1]
         key = unquote(path[1:]) if len(path) > 1 else None
         return bucket, key
     rest = path[1:]
@@ -149,9 +154,10 @@ def resolve(method: str, host: str, raw_path: str, query_keys: set[str] | frozen
             headers: dict[str, str] | object, domain: str) -> Resolved:
     """Find the operation of a request. Raises S3Error for unknown methods or subresources."""
     bucket, key = split_target(host, raw_path, domain)
+    virtual = is_virtual_host(host, domain)
     target = "object" if key is not None else "bucket" if bucket is not None else "service"
     if method == "OPTIONS":
-        return Resolved(Op.Preflight, Perm.NONE, bucket, key)
+        return Resolved(Op.Preflight, Perm.NONE, bucket, key, virtual)
     if method not in KNOWN_METHODS:
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
     present = SUBRESOURCES.intersection(query_keys)
@@ -169,7 +175,7 @@ def resolve(method: str, host: str, raw_path: str, query_keys: set[str] | frozen
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
     if present - best.keys:
         raise S3Error("NotImplemented")
-    return Resolved(best.op, best.perm, bucket, key)
+    return Resolved(best.op, best.perm, bucket, key, virtual)
 
 
 def _weight(route: Route) -> int:

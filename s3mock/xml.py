@@ -36,6 +36,9 @@ def parse(body: bytes, root: str | None = None) -> etree._Element:
         doc = etree.fromstring(body, _parser())
     except (etree.XMLSyntaxError, ValueError):
         raise S3Error("MalformedXML") from None
+    if doc.getroottree().docinfo.doctype:
+        # A DTD the byte check above missed (UTF-16 and other encodings): refuse it too.
+        raise S3Error("MalformedXML")
     if root is not None and local(doc) != root:
         raise S3Error("MalformedXML")
     if _too_deep(doc):

@@ -25,6 +25,7 @@ class Ctx:
     key: str | None
     principal: Principal
     request_id: str
+    chunk_verifier: object | None = None     # sigv4.ChunkVerifier for signed streaming bodies
     continue_sent: bool = False
 
     @property

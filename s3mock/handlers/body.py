@@ -130,9 +130,14 @@ async def raw_chunks(ctx: Ctx, trailers: dict[str, str]) -> AsyncIterator[bytes]
     await send_continue(ctx)
     content = ctx.request.content
     if is_chunked(ctx):
-        decoder = AwsChunkedDecoder(content, decoded_length=declared_length(ctx))
+        verifier = ctx.chunk_verifier
+        decoder = AwsChunkedDecoder(content, decoded_length=declared_length(ctx),
+                                    on_chunk=verifier.chunk if verifier is not None else None)
         async for data in decoder.chunks():
             yield data
+        if verifier is not None and ctx.headers.get("x-amz-trailer"):
+            signed = "".join(f"{k}:{v}\n" for k, v in decoder.trailers.items()).encode()
+            verifier.trailer(decoder.trailer_signature, signed)
         trailers.update(decoder.trailers)
         return
     expected = declared_length(ctx)
@@ -162,7 +167,8 @@ async def read_all(ctx: Ctx, limit: int) -> bytes:
         parts.append(data)
     body = b"".join(parts)
     if want.md5 is not None and hashlib.md5(body).digest() != want.md5:
-        raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(), CalculatedDigest=hashlib.md5(body).hexdigest())
+        raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(),
+                      CalculatedDigest=checksums.encode(hashlib.md5(body).digest()))
     if want.algorithm:
         h = checksums.new(want.algorithm)
         h.update(body)
@@ -197,8 +203,10 @@ async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int =
         async for data in raw_chunks(ctx, trailers):
             await writer.write(data)
         await writer.finish_hashing()
+        # S3 quirk: ExpectedDigest is hex, CalculatedDigest base64.
         if want.md5 is not None and writer.md5.digest() != want.md5:
-            raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(), CalculatedDigest=writer.etag)
+            raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(),
+                          CalculatedDigest=checksums.encode(writer.md5.digest()))
         values = writer.checksum_values()
         if want.payload_sha256:
             actual = base64.b64decode(values["SHA256"]).hex()

@@ -62,9 +62,13 @@ async def create_bucket(ctx: Ctx) -> web.Response:
         raise S3Error("InvalidBucketName", BucketName=name)
     existing = ctx.store.get_bucket(name)
     if existing is not None:
-        if existing.owner == ctx.principal.canonical_id:
-            raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
-        raise S3Error("BucketAlreadyExists", BucketName=name)
+        if existing.owner != ctx.principal.canonical_id:
+            raise S3Error("BucketAlreadyExists", BucketName=name)
+        # Legacy us-east-1: re-creating your own bucket there, for there, is a 200 no-op.
+        if (existing.region == ctx.settings.region == "us-east-1"
+                and _location(ctx, await read_all(ctx, 64 * 1024)) == "us-east-1"):
+            return empty(200, {"Location": f"/{name}"})
+        raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
     region = _location(ctx, await read_all(ctx, 64 * 1024))
     acl = ctx.headers.get("x-amz-acl")
     bucket = Bucket(name, time.time(), ctx.principal.canonical_id or "", region, acl=acl)

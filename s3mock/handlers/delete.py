@@ -22,7 +22,8 @@ async def delete_objects(ctx: Ctx) -> web.Response:
     if "Content-MD5" not in ctx.headers and not any(
             h.lower().startswith("x-amz-checksum-") or h.lower() == "x-amz-sdk-checksum-algorithm"
             for h in ctx.headers):
-        raise S3Error("InvalidRequest", "Missing required header for this request: Content-MD5")
+        raise S3Error("InvalidRequest", "Missing required header for this request: Content-MD5 OR "
+                      "x-amz-checksum-*")
     doc = xml.parse(await read_all(ctx, MAX_BODY), "Delete")
     quiet = (xml.text(doc, "Quiet") or "").strip().lower() == "true"
     objects = xml.children(doc, "Object")

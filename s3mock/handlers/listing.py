@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import quote
+from urllib.parse import quote_plus
 
 from aiohttp import web
 
@@ -23,7 +23,7 @@ def encoder(ctx: Ctx):
     if kind != "url":
         raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request",
                       ArgumentName="encoding-type", ArgumentValue=kind)
-    return lambda s: None if s is None else quote(s, safe="/~-_.")
+    return lambda s: None if s is None else quote_plus(s, safe="/~-_.")
 
 
 def _contents(ctx: Ctx, m: ObjectMeta, enc, owner: bool, version: bool = False) -> list:

@@ -53,7 +53,9 @@ async def create_multipart_upload(ctx: Ctx) -> web.Response:
         raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try "
                       "again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
     kind = _checksum_type(algorithm, ctx.headers.get("x-amz-checksum-type"))
-    upload = Upload(secrets.token_urlsafe(48), ctx.bucket or "", ctx.key or "", time.time(),
+    # S3 lists a key's uploads by initiation time and pages them by upload id: ids sort by time.
+    upload_id = f"{time.time_ns():016x}" + secrets.token_urlsafe(40)
+    upload = Upload(upload_id, ctx.bucket or "", ctx.key or "", time.time(),
                     ctx.principal.canonical_id or "", new_meta(ctx, 0, "", []), algorithm, kind)
     ctx.store.create_upload(upload)
     headers = {}
@@ -279,8 +281,9 @@ async def list_multipart_uploads(ctx: Ctx) -> web.Response:
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
     key_marker, id_marker = q.get("key-marker", ""), q.get("upload-id-marker", "")
     limit = int_arg(q, "max-uploads", 1000, 0, 1000)
-    found = ctx.store.list_uploads(ctx.bucket or "", prefix, key_marker, id_marker if key_marker else "",
-                                   MAX_PARTS)
+    # A key marker alone skips every upload of that key; with an upload-id marker, only those up to it.
+    after_id = (id_marker or "\U0010ffff") if key_marker else ""
+    found = ctx.store.list_uploads(ctx.bucket or "", prefix, key_marker, after_id, MAX_PARTS)
     uploads, prefixes, truncated = [], [], False
     for up in found:
         common = None

@@ -59,7 +59,8 @@ def _successor(prefix: str) -> str | None:
     while prefix:
         last = ord(prefix[-1])
         if last < 0x10FFFF:
-            return prefix[:-1] + chr(last + 1)
+            # U+D800-DFFF are surrogates, not encodable in UTF-8: U+D7FF is followed by U+E000.
+            return prefix[:-1] + chr(0xE000 if last == 0xD7FF else last + 1)
         prefix = prefix[:-1]
     return None
 
@@ -174,6 +175,8 @@ class SqliteStore:
                      limit: int = 1000) -> Listed:
         """Keys (ObjectMeta) and common prefixes after `after`, in UTF-8 order: a range scan."""
         out = Listed()
+        if limit <= 0:
+            return out      # S3: max-keys=0 is an empty page that is not truncated
         upper = _successor(prefix) if prefix else None
         sql = (f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key >= ? "
                f"{'AND key < ?' if upper is not None else ''} ORDER BY key LIMIT ?")
@@ -185,8 +188,11 @@ class SqliteStore:
         batch = min(limit + 1, 1000)
         while True:
             args = [bucket, cursor] + ([upper] if upper is not None else []) + [batch]
-            rows = self.db.execute(sql, args).fetchall()
+            # Step lazily: after a common prefix the rest of the batch is never read.
+            rows = self.db.execute(sql, args)
+            seen = 0
             for row in rows:
+                seen += 1
                 key = row[1]
                 common = None
                 if delimiter:
@@ -209,7 +215,7 @@ class SqliteStore:
                 cursor = nxt
                 break
             else:
-                if len(rows) < batch:
+                if seen < batch:
                     return out
 
     # multipart uploads

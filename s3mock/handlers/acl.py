@@ -1,0 +1,81 @@
+"""ACL subresources: GetBucketAcl, PutBucketAcl, GetObjectAcl, PutObjectAcl."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from s3mock.auth import acl
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.access import bucket_acl, object_acl, requested_acl
+from s3mock.handlers.body import read_all
+from s3mock.handlers.common import empty
+from s3mock.handlers.object import check_version
+from s3mock.operations import Op
+from s3mock.storage.base import ObjectMeta
+
+MAX_ACL_BYTES = 64 * 1024
+
+
+def _display(ctx: Ctx):
+    names = {u.canonical_id: u.display_name for u in ctx.settings.all_users}
+    return lambda cid: names.get(cid, cid)
+
+
+def _xml(ctx: Ctx, policy: acl.Acl) -> web.Response:
+    return web.Response(body=acl.render_policy(policy, _display(ctx)), content_type="application/xml")
+
+
+async def _new_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bool) -> str:
+    """From headers (canned or grants) or an AccessControlPolicy body, never both."""
+    from_headers = requested_acl(ctx, owner, bucket_owner, for_bucket)
+    body = await read_all(ctx, MAX_ACL_BYTES)
+    if from_headers is not None:
+        if body.strip():
+            raise S3Error("UnexpectedContent")
+        return from_headers
+    if not body.strip():
+        raise S3Error("MissingSecurityHeader", MissingHeaderName="x-amz-acl")
+    known = {u.canonical_id for u in ctx.settings.all_users}
+    policy = acl.parse_policy(body, known.__contains__)
+    if policy.owner != owner:
+        raise S3Error("AccessDenied")
+    return policy.to_json()
+
+
+@handles(Op.GetBucketAcl)
+async def get_bucket_acl(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html"""
+    return _xml(ctx, bucket_acl(ctx.require_bucket()))
+
+
+@handles(Op.PutBucketAcl)
+async def put_bucket_acl(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html"""
+    b = ctx.require_bucket()
+    ctx.store.set_bucket_config(b.name, acl=await _new_acl(ctx, b.owner, None, True))
+    return empty(200)
+
+
+def _object(ctx: Ctx) -> ObjectMeta:
+    ctx.require_bucket()
+    check_version(ctx)
+    meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
+    if meta is None:
+        raise S3Error("NoSuchKey", Key=ctx.key)
+    return meta
+
+
+@handles(Op.GetObjectAcl)
+async def get_object_acl(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html"""
+    return _xml(ctx, object_acl(_object(ctx)))
+
+
+@handles(Op.PutObjectAcl)
+async def put_object_acl(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html"""
+    meta = _object(ctx)
+    b = ctx.require_bucket()
+    ctx.store.update_object_acl(meta.bucket, meta.key, await _new_acl(ctx, meta.owner, b.owner, False))
+    return empty(200)

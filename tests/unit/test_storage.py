@@ -1,0 +1,263 @@
+"""SqliteStore on a temp dir: listing is an index range scan, recover() removes what a crash left."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+import pytest
+
+from s3mock.storage.base import Bucket, ObjectMeta, Part, Upload
+from s3mock.storage.sqlite_fs import SqliteStore
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SqliteStore(tmp_path / "data")
+    s.create_bucket(Bucket("b", time.time(), "owner", "us-east-1"))
+    yield s
+    s.close()
+
+
+def meta(key: str, bucket: str = "b", **kw) -> ObjectMeta:
+    return ObjectMeta(bucket, key, kw.pop("size", 0), kw.pop("etag", "e"), 1.0, "owner", **kw)
+
+
+def blob(store: SqliteStore, data: bytes) -> str:
+    w = store.blobs.writer([])
+    w.write_sync(data)
+    w.close_sync()
+    return w.place()
+
+
+def read(store: SqliteStore, m: ObjectMeta) -> bytes:
+    out = b""
+    for blob_id, _ in m.segments:
+        with open(store.blobs.path(blob_id), "rb") as f:
+            out += f.read()
+    return out
+
+
+def put_bytes(store: SqliteStore, key: str, data: bytes) -> ObjectMeta:
+    m = meta(key, size=len(data), segments=[(blob(store, data), len(data))])
+    assert store.put_object(m)
+    return m
+
+
+# objects
+
+
+def test_object_round_trip_and_reopen(tmp_path, store):
+    m = meta("dir/a b+é", size=3, etag="abc", content_type="text/plain",
+             headers={"Cache-Control": "no-cache"}, metadata={"colour": "blue"},
+             checksums={"CRC32": "AAAAAA=="}, checksum_type="FULL_OBJECT",
+             segments=[(blob(store, b"xyz"), 3)], acl="private")
+    assert store.put_object(m)
+    assert store.get_object("b", "dir/a b+é") == m
+    store.close()
+    again = SqliteStore(tmp_path / "data")
+    try:
+        got = again.get_object("b", "dir/a b+é")
+        assert got == m and read(again, got) == b"xyz"
+    finally:
+        again.close()
+
+
+def test_replace_and_delete_drop_old_blobs(store):
+    first = put_bytes(store, "k", b"one")
+    second = put_bytes(store, "k", b"two")
+    assert not os.path.exists(store.blobs.path(first.segments[0][0]))
+    assert read(store, store.get_object("b", "k")) == b"two"
+    assert store.delete_object("b", "k")
+    assert not os.path.exists(store.blobs.path(second.segments[0][0]))
+    assert store.get_object("b", "k") is None
+    assert not store.delete_object("b", "k")
+
+
+def test_conditional_put(store):
+    assert store.put_object(meta("k", etag="e1"), expect_absent=True)
+    assert not store.put_object(meta("k", etag="e2"), expect_absent=True)
+    assert not store.put_object(meta("k", etag="e3"), expect_etag="nope")
+    assert store.put_object(meta("k", etag="e4"), expect_etag="e1")
+    assert store.get_object("b", "k").etag == "e4"
+    assert not store.put_object(meta("absent", etag="e"), expect_etag="e")
+
+
+def test_bucket_lifecycle(store):
+    assert not store.create_bucket(Bucket("b", 0, "x", "us-east-1"))
+    put_bytes(store, "k", b"1")
+    assert not store.delete_bucket("b")
+    store.delete_object("b", "k")
+    assert store.delete_bucket("b")
+    assert store.get_bucket("b") is None
+
+
+# listing
+
+KEYS = [
+    "a", "a/", "a/b", "a/b/c", "a/c", "a//d", "a/b/", "ab", "a b", "a+b", "a%2Fb", "b", "b/x",
+    "c/d/e", "c/d/f", "photos/2024/jan.jpg", "photos/2024/feb.jpg", "photos/2025/a.jpg",
+    "photos/index.html", "z", "zz/", "é", "é/1", "\U0001f642", "\U0001f642/x", "\ud7ff", "\ud7ffa",
+    "\ue000", "\uffff", "\U0010ffff", "\U0010ffff/a",
+]
+PREFIXES = ["", "a", "a/", "a/b", "photos/", "photos/2024/", "z", "é", "\ud7ff", "\U0010ffff", "q"]
+DELIMITERS = ["", "/", "b", "//", "/2"]
+AFTERS = ["", "a", "a/", "a/b", "a/b/c", "b", "photos/2024/", "photos/2024/feb.jpg", "\U0001f642",
+          "\U0010ffff", "zzz"]
+LIMITS = [1, 2, 3, 1000]
+
+
+def reference(prefix: str, delimiter: str, after: str, limit: int):
+    """What S3 returns: keys and common prefixes after `after`, in UTF-8 order, `limit` of them."""
+    items: set[tuple[str, bool]] = set()
+    for k in KEYS:
+        if not k.startswith(prefix) or k <= after:
+            continue
+        pos = k.find(delimiter, len(prefix)) if delimiter else -1
+        if pos >= 0:
+            common = k[: pos + len(delimiter)]
+            if common > after:
+                items.add((common, True))
+        else:
+            items.add((k, False))
+    ordered = sorted(items)
+    page = ordered[:limit]
+    return ([k for k, c in page if not c], [k for k, c in page if c], len(ordered) > limit,
+            page[-1][0] if page else None)
+
+
+@pytest.fixture
+def listed(store):
+    for k in KEYS:
+        store.put_object(meta(k))
+    store.create_bucket(Bucket("b2", 0, "owner", "us-east-1"))
+    store.put_object(meta("a/b", bucket="b2"))     # another bucket's keys never leak in
+    return store
+
+
+def test_listing_matches_reference(listed):
+    for prefix, delimiter, after, limit in itertools.product(PREFIXES, DELIMITERS, AFTERS, LIMITS):
+        page = listed.list_objects("b", prefix, delimiter, after, limit)
+        got = ([m.key for m in page.entries], page.prefixes, page.truncated, page.last)
+        assert got == reference(prefix, delimiter, after, limit), (prefix, delimiter, after, limit)
+
+
+@pytest.mark.parametrize("prefix,delimiter", [("", ""), ("", "/"), ("a", "/"), ("photos/", "/"),
+                                              ("a/", "")])
+def test_pagination_visits_everything_once(listed, prefix, delimiter):
+    everything = reference(prefix, delimiter, "", 10**6)
+    keys: list[str] = []
+    prefixes: list[str] = []
+    after = ""
+    for _ in range(len(KEYS) + 2):
+        page = listed.list_objects("b", prefix, delimiter, after, 2)
+        keys += [m.key for m in page.entries]
+        prefixes += page.prefixes
+        if not page.truncated:
+            break
+        after = page.last
+    else:
+        pytest.fail("pagination did not end")
+    assert (keys, prefixes) == (everything[0], everything[1])
+
+
+def _plans(store: SqliteStore, call) -> list[str]:
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    try:
+        call()
+    finally:
+        store.db.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "objects" in s]
+    assert selects
+    return [" | ".join(row[-1] for row in store.db.execute("EXPLAIN QUERY PLAN " + s))
+            for s in selects]
+
+
+@pytest.mark.parametrize("prefix,delimiter,after", [
+    ("", "", ""), ("photos/", "", ""), ("photos/", "/", ""), ("", "/", "a/b"),
+    ("a", "/", "a/b/c"), ("\U0010ffff", "", ""),
+])
+def test_list_query_is_a_primary_key_range_scan(listed, prefix, delimiter, after):
+    for plan in _plans(listed, lambda: listed.list_objects("b", prefix, delimiter, after, 3)):
+        assert plan.startswith("SEARCH objects USING PRIMARY KEY (bucket=? AND key>"), plan
+        assert "SCAN" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _vm_steps(store: SqliteStore, call) -> int:
+    """SQLite virtual-machine work of a call, in units of 100 instructions (deterministic)."""
+    ticks = [0]
+
+    def tick() -> int:
+        ticks[0] += 1
+        return 0
+
+    store.db.set_progress_handler(tick, 100)
+    try:
+        call()
+    finally:
+        store.db.set_progress_handler(None, 0)
+    return ticks[0]
+
+
+def _fill(store: SqliteStore, bucket: str, keys) -> None:
+    store.create_bucket(Bucket(bucket, 0, "owner", "us-east-1"))
+    with store._write():
+        for k in keys:
+            store.db.execute(
+                "INSERT INTO objects(bucket, key, size, etag, mtime, owner, headers, metadata, "
+                "checksums, segments) VALUES (?,?,0,'e',1,'o','{}','{}','{}','[]')", (bucket, k))
+
+
+def test_page_cost_does_not_grow_with_the_bucket(store):
+    _fill(store, "small", (f"k/{i:06d}" for i in range(100)))
+    _fill(store, "large", (f"k/{i:06d}" for i in range(20_000)))
+    for prefix, delimiter, after in [("", "", ""), ("k/", "", "k/000050"), ("k/0000", "/", "")]:
+        small = _vm_steps(store, lambda: store.list_objects("small", prefix, delimiter, after, 20))
+        large = _vm_steps(store, lambda: store.list_objects("large", prefix, delimiter, after, 20))
+        assert large <= 2 * small + 5, (prefix, delimiter, after, small, large)
+
+
+def test_common_prefix_is_skipped_not_scanned(store):
+    """A delimiter rolls 20,000 keys under `a/` into one prefix without visiting them."""
+    _fill(store, "few", ["a/1", "a/2", "b"])
+    _fill(store, "many", [f"a/{i:06d}" for i in range(20_000)] + ["b"])
+    pages = {}
+    for name in ("few", "many"):
+        cost = _vm_steps(store, lambda: pages.setdefault(name, store.list_objects(name, "", "/", "", 1000)))
+        pages[name + "-cost"] = cost
+        assert pages[name].prefixes == ["a/"] and [m.key for m in pages[name].entries] == ["b"]
+    assert pages["many-cost"] <= 2 * pages["few-cost"] + 5
+
+
+# recovery
+
+
+def test_recover_removes_orphans_and_tmp_files(store):
+    live = put_bytes(store, "live", b"live bytes")
+    upload = Upload("u1", "b", "mp", 1.0, "owner", meta("mp"))
+    store.create_upload(upload)
+    part_blob = blob(store, b"part bytes")
+    assert store.put_part("u1", Part(1, 10, "pe", 1.0, part_blob))
+    # a crash after place() and before the row commit: a blob no row points to
+    orphans = [blob(store, b"orphan %d" % i) for i in range(3)]
+    # a crash in the middle of receiving a body: temp files
+    w = store.blobs.writer([])
+    w.write_sync(b"half a bo")
+    (store.blobs.tmp / "stray").write_bytes(b"x")
+
+    assert store.recover() == 3
+    assert all(not os.path.exists(store.blobs.path(o)) for o in orphans)
+    assert list(store.blobs.tmp.iterdir()) == []
+    assert read(store, store.get_object("b", "live")) == b"live bytes"
+    with open(store.blobs.path(part_blob), "rb") as f:
+        assert f.read() == b"part bytes"
+    assert store.blobs.all_ids() == {live.segments[0][0], part_blob}
+    w.file.close()
+
+
+def test_recover_on_a_clean_store_removes_nothing(store):
+    m = put_bytes(store, "k", b"data")
+    assert store.recover() == 0
+    assert store.blobs.all_ids() == {m.segments[0][0]}
