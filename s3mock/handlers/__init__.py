@@ -56,6 +56,6 @@ def handles(op: Op) -> Callable[[Handler], Handler]:
 
 
 def load_all() -> dict[Op, Handler]:
-    from s3mock.handlers import (bucket, bucket_config, copy, delete, listing, multipart,  # noqa: F401
-                                 object, service)
+    from s3mock.handlers import (acl, bucket, bucket_config, copy, delete, listing,  # noqa: F401
+                                 multipart, object, service)
     return HANDLERS

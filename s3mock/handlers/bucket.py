@@ -11,6 +11,7 @@ from aiohttp import web
 from s3mock import xml
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
+from s3mock.handlers.access import requested_acl
 from s3mock.handlers.body import read_all
 from s3mock.handlers.common import empty, xml_response
 from s3mock.operations import Op
@@ -70,8 +71,9 @@ async def create_bucket(ctx: Ctx) -> web.Response:
             return empty(200, {"Location": f"/{name}"})
         raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
     region = _location(ctx, await read_all(ctx, 64 * 1024))
-    acl = ctx.headers.get("x-amz-acl")
-    bucket = Bucket(name, time.time(), ctx.principal.canonical_id or "", region, acl=acl)
+    owner = ctx.principal.canonical_id or ""
+    acl = requested_acl(ctx, owner, None, for_bucket=True)
+    bucket = Bucket(name, time.time(), owner, region, acl=acl)
     if not ctx.store.create_bucket(bucket):
         raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
     return empty(200, {"Location": f"/{name}"})

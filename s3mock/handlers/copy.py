@@ -11,6 +11,7 @@ from aiohttp import web
 from s3mock import checksums, conditions
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
+from s3mock.handlers.access import can_read_object
 from s3mock.handlers.common import check_key, checksum_elements, iso8601, quoted, xml_response
 from s3mock.handlers.object import new_meta, write_conditions
 from s3mock.operations import Op
@@ -36,6 +37,8 @@ def copy_source(ctx: Ctx) -> ObjectMeta:
     src = ctx.store.get_object(bucket, key)
     if src is None:
         raise S3Error("NoSuchKey", Key=key)
+    if not can_read_object(ctx, src):
+        raise S3Error("AccessDenied")
     conditions.check_read(ctx.headers, src.etag, src.mtime, prefix="x-amz-copy-source-")
     return src
 
@@ -52,7 +55,7 @@ def _hash_blobs(ctx: Ctx, segments: list[tuple[str, int]], algorithm: str) -> st
 @handles(Op.CopyObject)
 async def copy_object(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html"""
-    ctx.require_bucket()
+    bucket = ctx.require_bucket()
     check_key(ctx.key or "")
     src = copy_source(ctx)
     directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
@@ -72,7 +75,7 @@ async def copy_object(ctx: Ctx) -> web.Response:
                       "website redirect location or encryption attributes.")
     expect, absent = write_conditions(ctx)
     segments = [(ctx.store.blobs.link_copy(blob), size) for blob, size in src.segments]
-    meta = new_meta(ctx, src.size, src.etag, segments)
+    meta = new_meta(ctx, bucket.owner, src.size, src.etag, segments)
     meta.parts_count = src.parts_count
     if directive == "COPY":
         meta.content_type, meta.headers, meta.metadata = src.content_type, src.headers, src.metadata

@@ -13,6 +13,7 @@ from aiohttp import web
 from s3mock import checksums, conditions, xml
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
+from s3mock.handlers.access import owner_id
 from s3mock.handlers.body import integrity, read_all, receive
 from s3mock.handlers.common import (check_key, checksum_elements, checksum_headers, empty, int_arg,
                                     iso8601, quoted, unquoted, xml_response)
@@ -46,7 +47,7 @@ def _checksum_type(algorithm: str | None, requested: str | None) -> str | None:
 @handles(Op.CreateMultipartUpload)
 async def create_multipart_upload(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html"""
-    ctx.require_bucket()
+    bucket = ctx.require_bucket()
     check_key(ctx.key or "")
     algorithm = ctx.headers.get("x-amz-checksum-algorithm", "").upper() or None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
@@ -56,7 +57,7 @@ async def create_multipart_upload(ctx: Ctx) -> web.Response:
     # S3 lists a key's uploads by initiation time and pages them by upload id: ids sort by time.
     upload_id = f"{time.time_ns():016x}" + secrets.token_urlsafe(40)
     upload = Upload(upload_id, ctx.bucket or "", ctx.key or "", time.time(),
-                    ctx.principal.canonical_id or "", new_meta(ctx, 0, "", []), algorithm, kind)
+                    owner_id(ctx), new_meta(ctx, bucket.owner, 0, "", []), algorithm, kind)
     ctx.store.create_upload(upload)
     headers = {}
     if algorithm:

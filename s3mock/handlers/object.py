@@ -10,6 +10,7 @@ from aiohttp import web
 from s3mock import conditions
 from s3mock.errors import NOT_MODIFIED, S3Error
 from s3mock.handlers import Ctx, handles
+from s3mock.handlers.access import owner_id, requested_acl
 from s3mock.handlers.body import integrity, receive
 from s3mock.handlers.common import (check_key, checksum_headers, content_headers, empty, http_date,
                                     object_headers, quoted, user_metadata)
@@ -69,22 +70,24 @@ def write_conditions(ctx: Ctx) -> tuple[str | None, bool]:
     return expect, absent
 
 
-def new_meta(ctx: Ctx, size: int, etag: str, segments: list[tuple[str, int]]) -> ObjectMeta:
+def new_meta(ctx: Ctx, bucket_owner: str, size: int, etag: str,
+             segments: list[tuple[str, int]]) -> ObjectMeta:
+    owner = owner_id(ctx)
     return ObjectMeta(
         bucket=ctx.bucket or "", key=ctx.key or "", size=size, etag=etag, mtime=time.time(),
-        owner=ctx.principal.canonical_id or "", content_type=ctx.headers.get("Content-Type"),
+        owner=owner, content_type=ctx.headers.get("Content-Type"),
         headers=stored_content_headers(ctx), metadata=user_metadata(ctx.headers),
-        segments=segments, acl=ctx.headers.get("x-amz-acl"))
+        segments=segments, acl=requested_acl(ctx, owner, bucket_owner, for_bucket=False))
 
 
 @handles(Op.PutObject)
 async def put_object(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html"""
-    ctx.require_bucket()
+    bucket = ctx.require_bucket()
     check_key(ctx.key or "")
     expect, absent = write_conditions(ctx)
     want = integrity(ctx, default_algorithm=DEFAULT_CHECKSUM)
-    meta = new_meta(ctx, 0, "", [])
+    meta = new_meta(ctx, bucket.owner, 0, "", [])
     writer = ctx.store.blobs.writer(want.algorithms)
     await receive(ctx, writer, want)
     blob = writer.place()
