@@ -205,6 +205,11 @@ async def complete_multipart_upload(ctx: Ctx) -> web.Response:
         if number <= last:
             raise S3Error("InvalidPartOrder", UploadId=up.upload_id)
         last = number
+        if up.checksum_type == "COMPOSITE" and up.checksum_algorithm not in sums:
+            raise S3Error("InvalidRequest", f"The upload was created using a "
+                          f"{(up.checksum_algorithm or '').lower()} checksum. The complete request must "
+                          f"include the checksum for each part. It was missing for part {number} in the "
+                          "request.")
         part = stored.get(number)
         if part is None or part.etag != etag or any(part.checksums.get(a) != v for a, v in sums.items()):
             raise S3Error("InvalidPart", UploadId=up.upload_id, PartNumber=number, ETag=etag)

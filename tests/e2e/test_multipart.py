@@ -352,3 +352,20 @@ def test_multipart_checksums(s3, bucket, data, algorithm, kind):
     got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")  # botocore validates FULL_OBJECT
     assert got[field] == expected
     assert got["Body"].read() == whole
+
+
+def test_composite_upload_requires_part_checksums_on_complete(s3, bucket):
+    """S3 refuses a CompleteMultipartUpload of a COMPOSITE-checksum upload without part checksums."""
+    up = s3.create_multipart_upload(Bucket=bucket, Key="c", ChecksumAlgorithm="CRC32C")
+    part = s3.upload_part(Bucket=bucket, Key="c", UploadId=up["UploadId"], PartNumber=1, Body=b"x",
+                          ChecksumAlgorithm="CRC32C")
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=up["UploadId"],
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert error_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "The upload was created using a crc32c checksum. The complete request must include the "
+        "checksum for each part. It was missing for part 1 in the request.")
+    s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=up["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32C": part["ChecksumCRC32C"]}]})
+    assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"x"
