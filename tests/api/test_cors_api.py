@@ -8,15 +8,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
-import importlib.util
 import json
 import logging
 import re
-import sys
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -25,22 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-
-
-def _root_conftest():
-    """tests/conftest.py under a private name (importing `conftest` by name is ambiguous)."""
-    spec = importlib.util.spec_from_file_location("_s3mock_root_conftest",
-                                                  Path(__file__).resolve().parents[1] / "conftest.py")
-    mod = sys.modules.get(spec.name)
-    if mod is None:
-        mod = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    return mod
-
-
-_conf = _root_conftest()
-ACCESS_KEY, SECRET_KEY = _conf.ACCESS_KEY, _conf.SECRET_KEY
-client, start_server = _conf.client, _conf.start_server
+from support import ACCESS_KEY, SECRET_KEY, client, start_server
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 VARY = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"

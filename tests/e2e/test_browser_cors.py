@@ -22,7 +22,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import ACCESS_KEY, SECRET_KEY, client
+from support import ACCESS_KEY, SECRET_KEY, client
 from tests.e2e import browser_helpers as bh
 from tests.e2e.browser_helpers import put_cors, rule
 

@@ -6,26 +6,13 @@ with S3's exact success responses and error codes.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-
-def _root_conftest():
-    """tests/conftest.py under a private name (importing `conftest` by name is ambiguous)."""
-    spec = importlib.util.spec_from_file_location("_s3mock_root_conftest",
-                                                  Path(__file__).resolve().parents[1] / "conftest.py")
-    mod = sys.modules.get(spec.name)
-    if mod is None:
-        mod = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    return mod
 
 
 def error_of(fn, **kwargs) -> dict:
@@ -45,7 +32,7 @@ def new_name() -> str:
 @pytest.fixture(scope="module")
 def regional(tmp_path_factory):
     """A second server whose region is eu-west-1 (a regional endpoint)."""
-    conf = _root_conftest()
+    import support as conf
     srv = conf.start_server(tmp_path_factory.mktemp("s3mock-eu"), "--region", "eu-west-1")
     try:
         yield boto3.client("s3", endpoint_url=srv.endpoint, aws_access_key_id=conf.ACCESS_KEY,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from conftest import client, start_server
+from support import client, start_server
 
 MIB = 1024 * 1024
 

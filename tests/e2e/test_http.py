@@ -5,10 +5,8 @@ HEAD framing and virtual-host style. Every read has a timeout; every loop is bou
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import socket
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
+from support import start_server
 
 TIMEOUT = 15.0
 AUTH = ("Authorization: AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, "
@@ -220,20 +220,10 @@ def test_expect_continue_refused_put_connection_then_closed_or_usable(server, co
     assert b"100 Continue" not in conn.received
 
 
-def _root_conftest():
-    """tests/conftest.py under a private name (`import conftest` is ambiguous between directories)."""
-    spec = importlib.util.spec_from_file_location("_s3mock_root_conftest",
-                                                  Path(__file__).resolve().parents[1] / "conftest.py")
-    mod = sys.modules.get(spec.name)
-    if mod is None:
-        mod = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    return mod
-
 
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory):
-    srv = _root_conftest().start_server(tmp_path_factory.mktemp("strict"), "--auth", "strict",
+    srv = start_server(tmp_path_factory.mktemp("strict"), "--auth", "strict",
                                         env={"S3MOCK_BUCKETS": "guarded"})
     yield srv
     srv.stop()

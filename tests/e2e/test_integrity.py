@@ -24,7 +24,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import ACCESS_KEY, SECRET_KEY, client, start_server
+from support import ACCESS_KEY, SECRET_KEY, client, start_server
 
 REGION = "us-east-1"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
