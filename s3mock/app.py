@@ -17,6 +17,7 @@ from s3mock.auth.identity import ANONYMOUS, Principal
 from s3mock.config import Settings
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
+from s3mock.handlers.access import authorize
 from s3mock.handlers.admin import ADMIN
 from s3mock.operations import Op, Resolved, resolve
 from s3mock.storage.sqlite_fs import SqliteStore
@@ -143,6 +144,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     ctx = Ctx(request, request.app[SETTINGS], request.app[STORE], resolved.op, resolved.bucket,
               resolved.key, request[PRINCIPAL], request[REQUEST_ID],
               chunk_verifier=request.get(CHUNK_VERIFIER))
+    authorize(ctx, resolved.perm)
     return await handler(ctx)
 
 

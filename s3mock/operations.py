@@ -82,7 +82,7 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "bucket", "versions", Op.ListObjectVersions, Perm.READ),
     _r("GET", "bucket", "uploads", Op.ListMultipartUploads, Perm.READ),
     _r("POST", "bucket", "delete", Op.DeleteObjects, Perm.WRITE),
-    _r("POST", "bucket", "", Op.PostObject, Perm.WRITE),
+    _r("POST", "bucket", "", Op.PostObject, Perm.NONE),     # the form's policy names the signer
     _r("PUT", "bucket", "cors", Op.PutBucketCors, Perm.OWNER),
     _r("GET", "bucket", "cors", Op.GetBucketCors, Perm.OWNER),
     _r("DELETE", "bucket", "cors", Op.DeleteBucketCors, Perm.OWNER),
