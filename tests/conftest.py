@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -11,7 +12,9 @@ from support import client, start_server
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("s3mock-data"))
+    # S3MOCK_TEST_AUTH=strict runs the whole suite against a server that verifies every signature.
+    args = ("--auth", "strict") if os.environ.get("S3MOCK_TEST_AUTH") == "strict" else ()
+    srv = start_server(tmp_path_factory.mktemp("s3mock-data"), *args)
     yield srv
     srv.stop()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from typing import Iterable, Mapping
 
 from aiohttp import web
@@ -28,15 +28,6 @@ def http_date(ts: float) -> str:
     return formatdate(int(ts), usegmt=True)
 
 
-def parse_http_date(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
 def quoted(etag: str) -> str:
     return f'"{etag}"'
 
@@ -46,10 +37,6 @@ def unquoted(etag: str) -> str:
     if etag.startswith("W/"):
         etag = etag[2:]
     return etag.strip('"')
-
-
-def etag_matches(header: str, etag: str) -> bool:
-    return any(v.strip() == "*" or unquoted(v) == etag for v in header.split(","))
 
 
 def xml_response(root: str, content: Iterable, status: int = 200,

@@ -102,7 +102,8 @@ async def put_object(ctx: Ctx) -> web.Response:
     return empty(200, headers)
 
 
-def _lookup(ctx: Ctx) -> ObjectMeta:
+def lookup(ctx: Ctx) -> ObjectMeta:
+    """The object the request names (version `null` only), or NoSuchBucket / NoSuchKey."""
     ctx.require_bucket()
     check_version(ctx)
     meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
@@ -160,7 +161,7 @@ def _part_range(meta: ObjectMeta, value: str) -> tuple[tuple[int, int] | None, d
 @handles(Op.HeadObject)
 async def head_object(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"""
-    meta = _lookup(ctx)
+    meta = lookup(ctx)
     status, headers, rng = _prepare_read(ctx, meta)
     length = rng[1] - rng[0] if rng else meta.size
     headers["Content-Length"] = str(length)
@@ -171,7 +172,7 @@ async def head_object(ctx: Ctx) -> web.Response:
 async def get_object(ctx: Ctx) -> web.StreamResponse:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"""
     for attempt in range(3):
-        meta = _lookup(ctx)
+        meta = lookup(ctx)
         status, headers, rng = _prepare_read(ctx, meta)
         start, end = rng if rng else (0, meta.size)
         chunks = ctx.store.blobs.read(meta.segments, start, end)
