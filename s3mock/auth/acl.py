@@ -20,6 +20,8 @@ LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 GROUPS = (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY)
 PERMISSIONS = ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP")
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# The canonical id S3 gives unauthenticated requesters: the owner of the objects they write.
+ANONYMOUS_ID = "65a011a29cdf8ec533ec3d1ccaae921c"
 
 BUCKET_CANNED = ("private", "public-read", "public-read-write", "authenticated-read",
                  "log-delivery-write")
@@ -119,6 +121,9 @@ def parse_policy(body: bytes, known_ids: Callable[[str], bool] = lambda _: True)
     grants_el = xml.child(doc, "AccessControlList")
     if owner_el is None or xml.text(owner_el, "ID") is None:
         raise S3Error("MalformedACLError")
+    if len(xml.children(doc, "AccessControlList")) > 1 or (grants_el is not None and any(
+            xml.local(c) != "Grant" for c in grants_el)):
+        raise S3Error("MalformedACLError")   # as S3: two lists, or a list of something else
     grants = []
     for g in xml.children(grants_el, "Grant") if grants_el is not None else []:
         grantee, permission = xml.child(g, "Grantee"), xml.text(g, "Permission")
@@ -160,11 +165,12 @@ def render_policy(acl: Acl, display: Callable[[str], str]) -> bytes:
 
 
 def allows(acl: Acl, who: str | None, permission: str) -> bool:
-    """Does the ACL grant `permission` (or FULL_CONTROL) to canonical id `who` (None: anonymous)?"""
+    """Does the ACL grant `permission` (or FULL_CONTROL) to canonical id `who` (None: anonymous,
+    who is the canonical user ANONYMOUS_ID but not one of the AuthenticatedUsers)?"""
     for g in acl.grants:
         if g.permission != permission and g.permission != "FULL_CONTROL":
             continue
-        if g.kind == "CanonicalUser" and who is not None and g.grantee == who:
+        if g.kind == "CanonicalUser" and g.grantee == (who or ANONYMOUS_ID):
             return True
         if g.kind == "Group" and (g.grantee == ALL_USERS or (g.grantee == AUTHENTICATED_USERS and who is not None)):
             return True

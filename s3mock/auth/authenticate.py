@@ -5,6 +5,7 @@ header or a presigned query. Pure: no aiohttp, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Mapping
 from urllib.parse import unquote
 
@@ -101,7 +102,11 @@ def _v4(req: Request, pairs, signed: sigv4.Signed, users, default, strict, now) 
 
 
 def _v2_resource(req: Request) -> str:
-    return f"/{req.bucket}{req.raw_path}" if req.virtual_host and req.bucket else req.raw_path
+    if req.virtual_host and req.bucket:
+        return f"/{req.bucket}{req.raw_path}"
+    if req.bucket and req.raw_path == f"/{req.bucket}":
+        return req.raw_path + "/"      # a bucket's resource is "/bucket/" (botocore, boto2 sign it so)
+    return req.raw_path
 
 
 def _check_v2_date(headers: Mapping[str, str], now: float) -> None:
@@ -114,5 +119,6 @@ def _check_v2_date(headers: Mapping[str, str], now: float) -> None:
     except (TypeError, ValueError):
         raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
     if abs(now - t) > sigv4.MAX_SKEW:
-        raise S3Error("RequestTimeTooSkewed", RequestTime=value, ServerTime=value,
+        server = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        raise S3Error("RequestTimeTooSkewed", RequestTime=value, ServerTime=server,
                       MaxAllowedSkewMilliseconds=sigv4.MAX_SKEW * 1000)

@@ -15,7 +15,8 @@ from typing import Iterable, Mapping
 from s3mock.errors import S3Error
 
 SUBRESOURCES = frozenset(
-    "acl cors delete lifecycle location logging notification partNumber policy requestPayment "
+    "accelerate acl analytics cors defaultObjectAcl delete inventory lifecycle location logging metrics "
+    "notification object-lock partNumber policy replication requestPayment select select-type storageClass "
     "response-cache-control response-content-disposition response-content-encoding "
     "response-content-language response-content-type response-expires restore tagging torrent "
     "uploadId uploads versionId versioning versions website".split())
@@ -28,7 +29,8 @@ def string_to_sign(method: str, headers: Mapping[str, str], resource_path: str,
     for name, value in headers.items():
         lower = name.lower()
         if lower.startswith("x-amz-"):
-            amz.setdefault(lower, []).append(" ".join(value.split()))
+            # Trimmed only: S3 unfolds folded lines but keeps runs of spaces inside a value.
+            amz.setdefault(lower, []).append(value.strip())
     date = expires if expires is not None else ("" if "x-amz-date" in amz else headers.get("Date", ""))
     amz_lines = "".join(f"{k}:{','.join(v)}\n" for k, v in sorted(amz.items()))
     subs = sorted((k, v) for k, v in query_pairs if k in SUBRESOURCES)

@@ -52,10 +52,15 @@ def _malformed(message: str) -> S3Error:
 
 def parse_credential(value: str, error) -> Credential:
     parts = value.split("/")
-    if len(parts) != 5 or parts[4] != "aws4_request" or not re.fullmatch(r"\d{8}", parts[1]):
+    if len(parts) != 5:
         raise error("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+    if not re.fullmatch(r"\d{8}", parts[1]):
+        raise error(f"incorrect date format \"{parts[1]}\". This date in the credential must be in the "
+                    "format \"yyyyMMdd\".")
     if parts[3] != "s3":
         raise error(f"incorrect service \"{parts[3]}\". This endpoint belongs to \"s3\".")
+    if parts[4] != "aws4_request":
+        raise error(f"incorrect terminal \"{parts[4]}\". This endpoint uses \"aws4_request\".")
     return Credential(*parts[:4])
 
 
@@ -104,7 +109,8 @@ def parse_query(query: Mapping[str, str]) -> Signed:
                            "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
                            "X-Amz-Expires parameters.")
     if query["X-Amz-Algorithm"] != ALGORITHM:
-        raise _query_error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        # Wording as S3 answers it (versitygw's s3err/presigned-url.go, checked against AWS).
+        raise _query_error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256\"")
     cred = parse_credential(query["X-Amz-Credential"],
                             lambda m: _query_error("Error parsing the X-Amz-Credential parameter; " + m))
     try:
@@ -114,7 +120,9 @@ def parse_query(query: Mapping[str, str]) -> Signed:
     if expires < 0:
         raise _query_error("X-Amz-Expires must be non-negative")
     if expires > MAX_EXPIRES:
-        raise _query_error("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+        # S3's words, recorded in aws-cli#5464 and bryanjos/aws_auth#31.
+        raise _query_error("X-Amz-Expires must be less than a week (in seconds); that is, the given "
+                           "X-Amz-Expires must be less than 604800 seconds")
     if not re.fullmatch(r"\d{8}T\d{6}Z", query["X-Amz-Date"]):
         raise _query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
     return Signed(cred, tuple(query["X-Amz-SignedHeaders"].split(";")), query["X-Amz-Signature"],
@@ -212,6 +220,10 @@ def verify(method: str, raw_path: str, query_pairs: list[tuple[str, str]], heade
            signed: Signed, secret: str, host: str, now: float) -> bytes:
     """Check a request's signature; returns the signing key (for chunk signatures)."""
     check_time(signed, now)
+    if signed.credential.date != signed.amz_date[:8]:
+        message = (f'Invalid credential date "{signed.credential.date}". This date is not the same '
+                   f'as X-Amz-Date: "{signed.amz_date[:8]}".')
+        raise _query_error(message) if signed.presigned else _malformed(message)
     if "host" not in signed.signed_headers:
         raise (_query_error if signed.presigned else _malformed)(
             "Host header is required to be signed" if signed.presigned else "missing Host in SignedHeaders.")

@@ -57,5 +57,5 @@ def handles(op: Op) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[Op, Handler]:
     from s3mock.handlers import (acl, bucket, bucket_config, copy, delete, listing,  # noqa: F401
-                                 multipart, object, service)
+                                 multipart, object, post_object, service)
     return HANDLERS

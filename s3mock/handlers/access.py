@@ -10,7 +10,7 @@ from s3mock.operations import Op, Perm
 from s3mock.storage.base import Bucket, ObjectMeta
 
 # Canonical id S3 gives objects written anonymously.
-ANONYMOUS_ID = "65a011a29cdf8ec533ec3d1ccaae921c"
+ANONYMOUS_ID = acl.ANONYMOUS_ID
 # Checked against the object's ACL; everything else against the bucket's.
 OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl})
 
@@ -24,8 +24,8 @@ def object_acl(m: ObjectMeta) -> acl.Acl:
 
 
 def allowed(who: str | None, policy: acl.Acl, perm: Perm) -> bool:
-    if perm in (Perm.READ_ACP, Perm.WRITE_ACP) and who is not None and who == policy.owner:
-        return True  # an owner can always read and change the ACL
+    if perm in (Perm.READ_ACP, Perm.WRITE_ACP) and (who or ANONYMOUS_ID) == policy.owner:
+        return True  # an owner (anonymous too, of what it wrote) can always read and change the ACL
     return acl.allows(policy, who, perm.value)
 
 

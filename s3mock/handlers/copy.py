@@ -11,10 +11,10 @@ from aiohttp import web
 from s3mock import checksums, conditions
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import can_read_object
+from s3mock.handlers.access import allowed, bucket_acl, can_read_object
 from s3mock.handlers.common import check_key, checksum_elements, iso8601, quoted, xml_response
 from s3mock.handlers.object import new_meta, write_conditions
-from s3mock.operations import Op
+from s3mock.operations import Op, Perm
 from s3mock.storage.base import ObjectMeta
 
 
@@ -32,10 +32,14 @@ def copy_source(ctx: Ctx) -> ObjectMeta:
         if name != "versionId" or version != "null":
             raise S3Error("InvalidArgument", "Invalid version id specified",
                           ArgumentName="x-amz-copy-source", ArgumentValue=raw)
-    if ctx.store.get_bucket(bucket) is None:
+    source_bucket = ctx.store.get_bucket(bucket)
+    if source_bucket is None:
         raise S3Error("NoSuchBucket", BucketName=bucket)
     src = ctx.store.get_object(bucket, key)
     if src is None:
+        # Only those who may list the source bucket learn that the key does not exist.
+        if not allowed(ctx.principal.canonical_id, bucket_acl(source_bucket), Perm.READ):
+            raise S3Error("AccessDenied")
         raise S3Error("NoSuchKey", Key=key)
     if not can_read_object(ctx, src):
         raise S3Error("AccessDenied")

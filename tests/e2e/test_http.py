@@ -12,15 +12,33 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from urllib.parse import quote, unquote
+
 import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
 from lxml import etree
 
-from support import start_server
+from support import ACCESS_KEY, SECRET_KEY, start_server
 
 TIMEOUT = 15.0
-AUTH = ("Authorization: AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=0\r\nx-amz-date: 20250101T000000Z\r\n")
 MAX_HEAD = 64 * 1024
+
+
+def sigv4_headers(method: str, path: str, host: str) -> str:
+    """A real SigV4 signature (botocore's, UNSIGNED-PAYLOAD, signing host and x-amz-*), so these
+    raw requests are accepted by a server in --auth strict mode as well as in lenient mode."""
+    raw_path, _, query = path.partition("?")
+    # S3's canonical URI is the decoded path encoded once (a raw `+` signs as %2B); botocore signs
+    # the URL's path and query as given, so hand it the canonical forms.
+    url = f"http://{host}{quote(unquote(raw_path), safe='/~')}" + (f"?{query}" if query else "")
+    request = AWSRequest(method=method, url=url)
+    request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
+    S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(request)
+    return "".join(f"{name}: {request.headers[name]}\r\n"
+                   for name in ("Authorization", "X-Amz-Date", "X-Amz-Content-SHA256"))
 
 
 @dataclass
@@ -51,7 +69,8 @@ class Conn:
                      auth: bool = True) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        return ("\r\n".join(lines) + "\r\n" + (AUTH if auth else "") + "\r\n").encode()
+        signature = sigv4_headers(method, path, host) if auth else ""
+        return ("\r\n".join(lines) + "\r\n" + signature + "\r\n").encode()
 
     def _fill(self) -> bool:
         data = self.sock.recv(1024 * 1024)

@@ -1,0 +1,305 @@
+"""POST Object: browser form uploads (multipart/form-data) to the bucket URL, authorised by the
+form's own signed policy (or anonymous, on a publicly writable bucket).
+
+https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-UsingHTTPPOST.html
+The policy language and the signature are pure logic in auth/post_policy.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode, urlsplit
+
+from aiohttp import web
+from aiohttp.helpers import parse_mimetype
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BodyPartReader, MultipartReader
+
+from s3mock import checksums, xml
+from s3mock.auth import acl, post_policy
+from s3mock.config import User
+from s3mock.errors import S3Error
+from s3mock.handlers import Ctx, handles
+from s3mock.handlers.access import ANONYMOUS_ID, allowed, bucket_acl
+from s3mock.handlers.body import MAX_OBJECT_SIZE, send_continue
+from s3mock.handlers.common import CONTENT_HEADERS, check_key, checksum_headers, quoted, user_metadata
+from s3mock.operations import Op, Perm, is_virtual_host
+from s3mock.storage.base import Bucket, ObjectMeta
+
+DEFAULT_CHECKSUM = "CRC64NVME"
+# "The form data and boundaries (excluding the contents of the file) cannot exceed 20KB";
+# recorded as MaxPostPreDataLengthBytes 20480.
+MAX_PRE_DATA = 20480
+CHUNK = 256 * 1024
+_NOT_CHECKSUMS = {"x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode"}
+_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+
+
+@dataclass
+class Form:
+    fields: dict[str, str] = field(default_factory=dict)    # lower-case name -> value
+    names: dict[str, str] = field(default_factory=dict)     # lower-case name -> as sent
+    file: BodyPartReader | None = None
+    filename: str | None = None
+
+
+def _malformed() -> S3Error:
+    return S3Error("MalformedPOSTRequest")
+
+
+def _boundary(ctx: Ctx) -> str:
+    return parse_mimetype(ctx.headers.get("Content-Type", "")).parameters.get("boundary", "")
+
+
+async def _reader(ctx: Ctx) -> MultipartReader:
+    ctype = ctx.headers.get("Content-Type", "")
+    if ctype.split(";", 1)[0].strip().lower() != "multipart/form-data":
+        # Recorded (LocalStack, AWS-validated): 412 with a Condition, not the documented code.
+        raise S3Error("PreconditionFailed", Condition="Bucket POST must be of the enclosure-type "
+                      "multipart/form-data")
+    try:
+        reader = await ctx.request.multipart()
+    except (ValueError, AssertionError):
+        raise _malformed() from None      # no boundary, or an invalid one
+    return reader
+
+
+async def _read_form(reader: MultipartReader, boundary: int) -> Form:
+    """The fields before the `file` part (bounded), and the file part itself, unread.
+    `boundary`: the bytes a delimiter line takes, counted against the 20 KB limit."""
+    form, used = Form(), 0
+    while True:
+        part = await reader.next()
+        if part is None:
+            return form
+        if not isinstance(part, BodyPartReader):
+            raise _malformed()
+        used += boundary + sum(len(k) + len(v) + 4 for k, v in part.headers.items())
+        name = part.name
+        if name is not None and name.lower() == "file":
+            form.file, form.filename = part, _filename(part.headers.get("Content-Disposition", ""))
+            return form
+        value = bytearray()
+        while True:
+            data = await part.read_chunk(8192)
+            if not data:
+                break
+            value += data
+            if used + len(value) > MAX_PRE_DATA:
+                raise S3Error("MaxPostPreDataLengthExceeded", MaxPostPreDataLengthBytes=MAX_PRE_DATA)
+        used += len(value)
+        if used > MAX_PRE_DATA:
+            raise S3Error("MaxPostPreDataLengthExceeded", MaxPostPreDataLengthBytes=MAX_PRE_DATA)
+        if not name:
+            continue
+        text = value.decode("utf-8", "replace")
+        lower = name.lower()
+        # Repeated fields: their values joined by commas (HTTPPOSTForms).
+        form.fields[lower] = f"{form.fields[lower]},{text}" if lower in form.fields else text
+        form.names.setdefault(lower, name)
+
+
+def _filename(disposition: str) -> str | None:
+    """The raw filename parameter. Browsers escape only CR, LF and `"` (as %0D %0A %22, WHATWG
+    HTML); a backslash is a Windows path separator, not the quoted-pair escape aiohttp decodes."""
+    m = _FILENAME.search(disposition)
+    if m is None:
+        return None
+    return m.group(1) if m.group(1) is not None else m.group(2)
+
+
+def _expand(form: Form) -> None:
+    """${filename}: the file's name after its last / or \\, in every field (before the policy is
+    checked). A file part without a filename parameter leaves it as is (recorded)."""
+    if form.filename is None:
+        return
+    base = form.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    for name, value in form.fields.items():
+        if "${filename}" in value:
+            form.fields[name] = value.replace("${filename}", base)
+
+
+def _authorise(ctx: Ctx, form: Form, bucket: Bucket) -> tuple[User | None, tuple[int, int] | None]:
+    """The signer (None: anonymous) after the signature and the policy are checked, and the
+    policy's content-length-range."""
+    who = post_policy.signer(form.fields)
+    if who is None:
+        # Unsigned form: anonymous, unless the request itself was signed (header SigV4/SigV2).
+        user = ctx.principal.user
+    else:
+        user = next((u for u in ctx.settings.all_users if u.access_key == who.access_key), None)
+        strict = ctx.settings.auth == "strict"
+        if user is None:
+            if strict:
+                raise S3Error("InvalidAccessKeyId", AWSAccessKeyId=who.access_key)
+            user = ctx.settings.owner
+        if strict:
+            post_policy.verify(who, user.secret_key, form.fields["policy"])
+    if not allowed(user.canonical_id if user else None, bucket_acl(bucket), Perm.WRITE):
+        raise S3Error("AccessDenied")
+    if who is None:
+        return user, None
+    policy = post_policy.decode(form.fields["policy"])
+    return user, post_policy.check(policy, form.fields, bucket.name, time.time(), form.names)
+
+
+@dataclass
+class Wanted:
+    md5: bytes | None = None
+    algorithm: str = DEFAULT_CHECKSUM
+    value: str | None = None
+
+
+def _integrity(fields: dict[str, str]) -> Wanted:
+    """Content-MD5 and x-amz-checksum-* form fields, as PutObject takes them as headers."""
+    out = Wanted()
+    if "content-md5" in fields:
+        try:
+            out.md5 = base64.b64decode(fields["content-md5"], validate=True)
+        except (binascii.Error, ValueError):
+            out.md5 = b""
+        if len(out.md5) != 16:
+            raise S3Error("InvalidDigest", **{"Content-MD5": fields["content-md5"]})
+    found = [(checksums.algorithm_of_header(n), n, v) for n, v in fields.items()
+             if n.startswith("x-amz-checksum-") and n not in _NOT_CHECKSUMS]
+    if any(alg is None for alg, _, _ in found):
+        bad = next(n for alg, n, _ in found if alg is None)
+        raise S3Error("InvalidRequest", f"The algorithm type you specified in {bad} header is invalid.")
+    if len(found) > 1:
+        raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
+                      "checksum Types are not allowed.")
+    if found:
+        alg, name, value = found[0]
+        if not checksums.is_valid(alg or "", value):
+            raise S3Error("InvalidRequest", f"Value for {name} header is invalid.")
+        out.algorithm, out.value = alg or DEFAULT_CHECKSUM, value
+    elif fields.get("x-amz-checksum-algorithm", "").upper() in checksums.ALGORITHMS:
+        out.algorithm = fields["x-amz-checksum-algorithm"].upper()
+    return out
+
+
+def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket_owner: str) -> ObjectMeta:
+    f = form.fields
+    owner = user.canonical_id if user else ANONYMOUS_ID
+    asked = {"x-amz-acl": f["acl"]} if "acl" in f else {}
+    asked.update({n: v for n, v in f.items() if n in acl.GRANT_HEADERS})
+    known = {u.canonical_id for u in ctx.settings.all_users}
+    policy = acl.from_headers(asked, owner, bucket_owner, False, known.__contains__)
+    return ObjectMeta(
+        bucket=ctx.bucket or "", key=key, size=0, etag="", mtime=time.time(), owner=owner,
+        content_type=f.get("content-type"),
+        headers={h: f[h.lower()] for h in CONTENT_HEADERS if h.lower() in f},
+        metadata=user_metadata({n: v for n, v in f.items() if n.startswith("x-amz-meta-")}),
+        acl=policy.to_json() if policy is not None else None)
+
+
+async def _receive(part: BodyPartReader, writer, limit: int) -> int:
+    """Stream the file part into `writer`; past `limit` bytes keep counting but stop writing.
+    Returns the file's size."""
+    size = 0
+    while True:
+        data = await part.read_chunk(CHUNK)
+        if not data:
+            return size
+        size += len(data)
+        if size <= limit:
+            await writer.write(data)
+        elif size > MAX_OBJECT_SIZE:
+            raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=limit)
+
+
+def _check_body(writer, size: int, length_range: tuple[int, int] | None, want: Wanted) -> None:
+    if length_range is not None:
+        lo, hi = length_range
+        if size > hi:
+            raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=hi)
+        if size < lo:
+            raise S3Error("EntityTooSmall", ProposedSize=size, MinSizeAllowed=lo)
+    if want.md5 is not None and writer.md5.digest() != want.md5:
+        raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(),
+                      CalculatedDigest=checksums.encode(writer.md5.digest()))
+    if want.value is not None and writer.checksum_values()[want.algorithm] != want.value:
+        raise S3Error("BadDigest", f"The {want.algorithm} you specified did not match the "
+                      "calculated checksum.")
+
+
+def _location(ctx: Ctx, key: str) -> str:
+    """The object's URL, its key percent-encoded with `/` as %2F (recorded PostResponse bodies)."""
+    req = ctx.request
+    base = f"{req.scheme}://{req.host}"
+    if not is_virtual_host(req.host, ctx.settings.domain):
+        base += "/" + quote(ctx.bucket or "", safe="")
+    return f"{base}/{quote(key, safe='')}"
+
+
+def _respond(ctx: Ctx, form: Form, meta: ObjectMeta) -> web.Response:
+    location = _location(ctx, meta.key)
+    headers = {"ETag": quoted(meta.etag), "Location": location,
+               "x-amz-server-side-encryption": "AES256"}
+    headers.update(checksum_headers(meta.checksums, meta.checksum_type))
+    redirect = form.fields.get("success_action_redirect", form.fields.get("redirect"))
+    if redirect:
+        parts = urlsplit(redirect)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            # "Amazon S3 appends the bucket, key, and etag values as query string parameters";
+            # recorded form-encoded: key's / as %2F, space as +, etag as %22...%22.
+            query = urlencode([("bucket", meta.bucket), ("key", meta.key), ("etag", quoted(meta.etag))])
+            sep = "" if redirect.endswith(("?", "&")) else ("&" if parts.query or "?" in redirect else "?")
+            headers["Location"] = redirect + sep + query
+            return web.Response(status=303, headers=headers)
+        # S3 quirk: a URL it cannot interpret is as if the field were absent.
+    status = form.fields.get("success_action_status")
+    if status == "201":
+        body = xml.render("PostResponse", [("Location", location), ("Bucket", meta.bucket),
+                                           ("Key", meta.key), ("ETag", quoted(meta.etag))],
+                          namespace=False)
+        return web.Response(status=201, body=body, headers=headers, content_type="application/xml")
+    return web.Response(status=200 if status == "200" else 204, headers=headers)
+
+
+@handles(Op.PostObject)
+async def post_object(ctx: Ctx) -> web.Response:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html"""
+    bucket = ctx.require_bucket()
+    reader = await _reader(ctx)
+    await send_continue(ctx)
+    try:
+        form = await _read_form(reader, len(_boundary(ctx)) + 6)
+    except (ValueError, AssertionError, HttpProcessingError):
+        raise _malformed() from None
+    if form.file is None:
+        raise S3Error("InvalidArgument", "POST requires exactly one file upload per request.",
+                      ArgumentName="file", ArgumentValue=0)
+    _expand(form)
+    key = form.fields.get("key", "")
+    if not key:
+        raise S3Error("InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is "
+                      "specified, please check the order of the fields.", ArgumentName="key",
+                      ArgumentValue="")
+    check_key(key)
+    user, length_range = _authorise(ctx, form, bucket)
+    meta = _new_meta(ctx, form, key, user, bucket.owner)
+    want = _integrity(form.fields)
+    limit = length_range[1] if length_range is not None else MAX_OBJECT_SIZE
+    writer = ctx.store.blobs.writer([want.algorithm])
+    try:
+        try:
+            size = await _receive(form.file, writer, max(limit, 0))
+        except (ValueError, AssertionError, HttpProcessingError):
+            raise _malformed() from None
+        await writer.finish_hashing()
+        _check_body(writer, size, length_range, want)
+    except BaseException:
+        await writer.abort()
+        raise
+    blob = writer.place()
+    meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
+    meta.checksums = {want.algorithm: writer.checksum_values()[want.algorithm]}
+    meta.checksum_type = "FULL_OBJECT"
+    ctx.store.put_object(meta)
+    return _respond(ctx, form, meta)
