@@ -93,10 +93,128 @@ window.doXhr = function (url, opts) {
 """ % {"timeout": REQUEST_TIMEOUT_MS}
 
 
+# The upload page (tests/e2e/test_browser_uploads.py): presigned PUTs and POST-policy forms sent
+# with fetch() and XMLHttpRequest, and a real <form> submitted by clicking. File bodies are made in
+# the page by pattern(n) (byte i is i % 251), so the test can rebuild them to check what was stored.
+UPLOAD_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>s3mock upload page</title></head>
+<body><p>s3mock browser upload page</p>
+<script>
+const TIMEOUT_MS = %(timeout)d;
+
+function pattern(n) {
+  const a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = i %% 251;
+  return a;
+}
+
+// opts.form = {fields: [[name, value]...], size, filename, type}: FormData with the fields first
+// (S3 ignores fields after the file) and the file last; opts.size: a bare body of that many bytes.
+function makeBody(opts) {
+  if (opts.form) {
+    const f = opts.form, fd = new FormData();
+    for (const [k, v] of f.fields) fd.append(k, v);
+    fd.append("file", new Blob([pattern(f.size)], {type: f.type || "application/octet-stream"}),
+              f.filename);
+    return fd;
+  }
+  return opts.size === undefined ? null : new Blob([pattern(opts.size)]);
+}
+
+// An XML body as the script reads it: {root, children: {name: text}}, or null.
+function readXml(text) {
+  if (!text) return null;
+  const doc = new DOMParser().parseFromString(text, "application/xml");
+  if (doc.getElementsByTagName("parsererror").length) return null;
+  const out = {root: doc.documentElement.nodeName, children: {}};
+  for (const el of doc.documentElement.children) out.children[el.nodeName] = el.textContent;
+  return out;
+}
+
+function readable(headers) {
+  const out = {};
+  for (const [k, v] of headers) out[k] = v;
+  return out;
+}
+
+window.fetchUpload = async function (url, opts) {
+  const init = {method: opts.method, headers: opts.headers || {}, cache: "no-store",
+                signal: AbortSignal.timeout(TIMEOUT_MS), body: makeBody(opts)};
+  try {
+    const r = await fetch(url, init);
+    const body = await r.text();
+    return {ok: true, status: r.status, etag: r.headers.get("ETag"), headers: readable(r.headers),
+            body: body, xml: readXml(body)};
+  } catch (e) {
+    return {ok: false, error: e.name, message: String(e.message)};
+  }
+};
+
+// XMLHttpRequest with xhr.upload.onprogress observed. Registering an upload listener makes even a
+// simple POST a preflighted request (Fetch: "use-CORS-preflight flag").
+window.xhrUpload = function (url, opts) {
+  return new Promise((resolve) => {
+    const progress = [];
+    let uploaded = false;
+    const xhr = new XMLHttpRequest();
+    xhr.open(opts.method, url, true);
+    xhr.timeout = TIMEOUT_MS;
+    for (const [k, v] of Object.entries(opts.headers || {})) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => progress.push(
+      {loaded: e.loaded, total: e.total, lengthComputable: e.lengthComputable});
+    xhr.upload.onload = () => { uploaded = true; };
+    xhr.onload = () => resolve({ok: true, status: xhr.status, etag: xhr.getResponseHeader("ETag"),
+                                body: xhr.responseText, xml: readXml(xhr.responseText),
+                                progress: progress, uploaded: uploaded});
+    xhr.onerror = () => resolve({ok: false, error: "NetworkError", status: xhr.status,
+                                 progress: progress, uploaded: uploaded});
+    xhr.ontimeout = () => resolve({ok: false, error: "TimeoutError", status: xhr.status,
+                                   progress: progress, uploaded: uploaded});
+    xhr.send(makeBody(opts));
+  });
+};
+
+// A real <form method=post enctype=multipart/form-data>: hidden fields, a file input, a button.
+window.buildForm = function (action, fields) {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.enctype = "multipart/form-data";
+  form.action = action;
+  for (const [k, v] of fields) {
+    const input = document.createElement("input");
+    input.type = "hidden"; input.name = k; input.value = v;
+    form.appendChild(input);
+  }
+  const file = document.createElement("input");
+  file.type = "file"; file.name = "file"; file.id = "file";
+  const button = document.createElement("button");
+  button.type = "submit"; button.id = "send"; button.textContent = "Upload";
+  form.append(file, button);
+  document.body.appendChild(form);
+};
+</script></body></html>
+""" % {"timeout": REQUEST_TIMEOUT_MS}
+
+# Where success_action_redirect sends the browser after a form upload.
+LANDING_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>s3mock upload done</title></head>
+<body><p id="done">upload done</p></body></html>
+"""
+
+
+def pattern(n: int) -> bytes:
+    """The bytes the upload page's pattern(n) makes."""
+    return (bytes(range(251)) * (n // 251 + 1))[:n]
+
+
 class _PageHandler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's naming)
-        if self.path.split("?", 1)[0] in ("/", "/index.html"):
+        path = self.path.split("?", 1)[0]
+        extra = getattr(self.server, "pages", {})
+        if path in ("/", "/index.html"):
             body, status, ctype = PAGE.encode(), 200, "text/html; charset=utf-8"
+        elif path in extra:
+            body, status, ctype = extra[path].encode(), 200, "text/html; charset=utf-8"
         else:
             body, status, ctype = b"not found", 404, "text/plain"
         self.send_response(status)
@@ -113,8 +231,10 @@ class _PageHandler(BaseHTTPRequestHandler):
 class PageServer:
     """The page's origin: a static server on http://127.0.0.1:<ephemeral port>."""
 
-    def __init__(self):
+    def __init__(self, pages: dict[str, str] | None = None):
+        """`pages`: more HTML pages to serve, by path (e.g. {"/upload.html": UPLOAD_PAGE})."""
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+        self.httpd.pages = dict(pages or {})
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -166,6 +286,7 @@ class Urls:
 
     def __init__(self, port: int, access_key: str, secret_key: str):
         self.origin = f"http://localhost:{port}"
+        self.keys = (access_key, secret_key)
         self.s3 = boto3.client(
             "s3", endpoint_url=self.origin, aws_access_key_id=access_key,
             aws_secret_access_key=secret_key, region_name="us-east-1",
@@ -184,6 +305,23 @@ class Urls:
 
     def delete(self, bucket: str, key: str) -> str:
         return self._sign("delete_object", {"Bucket": bucket, "Key": key})
+
+    def presigned_post(self, bucket: str, key: str, fields: dict | None = None,
+                       conditions: list | None = None, sigv4: bool = True,
+                       expires: int = EXPIRES) -> dict:
+        """boto3's generate_presigned_post: {"url", "fields"}. sigv4=False: boto3's default
+        configuration, which builds a SigV2 form (AWSAccessKeyId, signature, policy)."""
+        if sigv4:
+            s3 = self.s3
+        else:
+            s3 = boto3.client(
+                "s3", endpoint_url=self.origin, region_name="us-east-1",
+                aws_access_key_id=self.keys[0], aws_secret_access_key=self.keys[1],
+                config=Config(s3={"addressing_style": "path"}))
+        form = s3.generate_presigned_post(bucket, key, Fields=fields, Conditions=conditions,
+                                          ExpiresIn=expires)
+        assert form["url"].rstrip("/") == f"{self.origin}/{bucket}", form["url"]
+        return form
 
     def put(self, bucket: str, key: str, content_type: str | None = None,
             metadata: dict[str, str] | None = None) -> str:
