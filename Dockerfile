@@ -5,14 +5,18 @@
 ARG BASE=python:3.12-slim
 FROM ${BASE}
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+ENV PATH=/opt/s3mock/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Install the package (what .dockerignore lets in: pyproject.toml, README.md, s3mock/), then drop the source.
+# Install the package (what .dockerignore lets in: pyproject.toml, README.md, s3mock/) into a venv,
+# then drop the source. A venv works on every base: Debian's own python3 refuses a system-wide
+# `pip install` (PEP 668), and the venv's bin/ (first on PATH) provides `python` and `s3mock`.
 COPY . /tmp/s3mock-src
-RUN pip install /tmp/s3mock-src \
+RUN python3 -m venv /opt/s3mock \
+    && /opt/s3mock/bin/pip install /tmp/s3mock-src \
     && rm -rf /tmp/s3mock-src \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home s3mock \
     && mkdir -p /data \
@@ -29,9 +33,10 @@ WORKDIR /data
 VOLUME /data
 EXPOSE 9000
 
-# Healthy once the server answers HTTP at all (any status, 403 included); no curl in the image.
-# The opener has no HTTPErrorProcessor, so an error status is a response, not an exception.
+# Healthy when GET /_s3mock/health answers {"status": "ok"} (the database included); no curl in
+# the image. `s3mock health` reads the same S3MOCK_* environment as the server, so a port changed
+# with `-e S3MOCK_PORT=...` is followed (one changed with a command-line flag is not).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request as r; o = r.OpenerDirector(); o.add_handler(r.HTTPHandler()); o.open('http://127.0.0.1:%s/' % os.environ.get('S3MOCK_PORT', '9000'), timeout=3)"]
+    CMD ["python", "-m", "s3mock", "health"]
 
 CMD ["s3mock"]

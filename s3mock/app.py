@@ -18,7 +18,7 @@ from s3mock.config import Settings
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
 from s3mock.handlers.access import authorize
-from s3mock.handlers.admin import ADMIN
+from s3mock.handlers.admin import ADMIN, STARTED_AT
 from s3mock.operations import Op, Resolved, resolve
 from s3mock.storage.sqlite_fs import SqliteStore
 
@@ -33,10 +33,16 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 CHUNK_VERIFIER = web.RequestKey("chunk_verifier", sigv4.ChunkVerifier)
 CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 CORS_HEADERS = web.RequestKey("cors_headers", dict)
+CORS_LOG = web.RequestKey("cors_log", str)      # for the access log: none, refused, rule:N
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HANDLERS = load_all()
 ADMIN_PREFIX = "/_s3mock/"
+
+
+def _is_admin(request: web.Request) -> bool:
+    """/_s3mock/... tooling, and the exact health paths other tools poll (admin.ADMIN)."""
+    return request.path.startswith(ADMIN_PREFIX) or (request.method, request.path) in ADMIN
 
 
 def _resource(request: web.Request) -> str:
@@ -82,7 +88,7 @@ def _host_id(request: web.Request) -> str:
 @web.middleware
 async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
     """2. Resolve the S3 operation, bucket and key (path or virtual-host style)."""
-    if request.path.startswith(ADMIN_PREFIX):
+    if _is_admin(request):
         return await handler(request)
     settings = request.app[SETTINGS]
     request[ROUTE] = resolve(request.method, request.host, request.raw_path,
@@ -94,11 +100,12 @@ async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """3. Preflights are answered here, before auth; other requests keep the matched rule's
     headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
-    if request.path.startswith(ADMIN_PREFIX):
+    if _is_admin(request):
         return await handler(request)
     resolved, cache = request[ROUTE], request.app[CORS_CACHE]
     if resolved.op is Op.Preflight:
         decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
+        request[CORS_LOG] = "refused" if response is None else f"rule:{decision.rule}"
         if response is None:
             assert decision.error is not None
             if decision.error.code == "BadRequest":
@@ -106,6 +113,8 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise decision.error
         return response
     decision = cors_http.actual(request, cache, resolved.bucket)
+    if decision is not None:
+        request[CORS_LOG] = f"rule:{decision.rule}" if decision.allowed else "none"
     if decision is not None and decision.allowed:
         request[CORS_HEADERS] = decision.headers
     return await handler(request)
@@ -114,7 +123,7 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
-    if request.path.startswith(ADMIN_PREFIX):
+    if _is_admin(request):
         request[PRINCIPAL] = ANONYMOUS
         return await handler(request)
     settings, resolved = request.app[SETTINGS], request[ROUTE]
@@ -131,7 +140,7 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """The handler of the operation the route middleware found."""
-    if request.path.startswith(ADMIN_PREFIX):
+    if _is_admin(request):
         admin = ADMIN.get((request.method, request.path))
         if admin is None:
             raise S3Error("NotImplemented")
@@ -176,6 +185,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
                       "auto_decompress": False},
     )
     app[SETTINGS] = settings
+    app[STARTED_AT] = time.time()
     app[USERS] = {u.access_key: u for u in settings.all_users}
 
     async def store_lifetime(app: web.Application):

@@ -1,27 +1,43 @@
-"""The `s3mock` command: parse flags, load settings, serve until SIGTERM/SIGINT."""
+"""The `s3mock` command: parse flags, load settings, seed buckets, serve until SIGTERM/SIGINT
+(draining in-flight requests); `s3mock health` asks a running server whether it is healthy."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
 import socket
 import sys
+import urllib.error
+import urllib.request
 
-from aiohttp import web
+from typing import TYPE_CHECKING
 
-from s3mock.app import make_app
 from s3mock.config import ConfigError, Settings, load
-from s3mock.storage.sqlite_fs import SqliteStore
 
-SHUTDOWN_TIMEOUT = 10.0
+if TYPE_CHECKING:
+    from aiohttp import web
+# The server's modules (aiohttp, the store) are imported when serving, so that `s3mock health`
+# (a container's health check, run every few seconds) and configuration errors stay fast.
+
+SHUTDOWN_TIMEOUT = 10.0     # SIGTERM/SIGINT: in-flight requests get this long to finish,
+SHUTDOWN_GRACE = 2.0        # then this long to notice their cancellation
+HEALTH_TIMEOUT = 3.0        # `s3mock health`: below a container health check's usual 5 s
+log = logging.getLogger("s3mock")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """A bad flag is invalid configuration too: one line, exit status 2 (no usage dump)."""
+        self.exit(2, f"s3mock: {message} (see s3mock --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="s3mock", description="A local S3-compatible object store.")
-    p.add_argument("command", nargs="?", default="serve", choices=["serve"])
+    p = _Parser(prog="s3mock", description="A local S3-compatible object store.")
+    p.add_argument("command", nargs="?", default="serve", choices=["serve", "health"])
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--data-dir")
@@ -34,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config")
     p.add_argument("--workers", type=int)
     p.add_argument("--log-format", choices=["text", "json"])
+    p.add_argument("--endpoint", help="health: the server to ask (default: --host and --port)")
     return p
 
 
@@ -49,8 +66,15 @@ def _bind(settings: Settings) -> socket.socket:
     return sock
 
 
-async def serve(settings: Settings, sock: socket.socket, announce: bool) -> None:
-    runner = web.AppRunner(make_app(settings, recover=False), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+async def serve(settings: Settings, sock: socket.socket, announce: bool,
+                seeded: tuple[str, ...] = ()) -> None:
+    from aiohttp import web
+
+    from s3mock import access_log
+    from s3mock.app import make_app
+    runner = web.AppRunner(make_app(settings, recover=False), shutdown_timeout=SHUTDOWN_GRACE,
+                           access_log_class=access_log.StreamAccessLogger,
+                           access_log=access_log.ACCESS, access_log_format=settings.log_format)
     await runner.setup()
     site = web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await site.start()
@@ -64,19 +88,79 @@ async def serve(settings: Settings, sock: socket.socket, announce: bool) -> None
         print(f"s3mock serving http://{shown}:{port} from {settings.data_dir}", flush=True)
         print(f"  access key: {settings.access_key}\n  secret key: {settings.secret_key}\n"
               f"  region: {settings.region}  auth: {settings.auth}", flush=True)
+        if settings.buckets:
+            print("  buckets: " + ", ".join(b.name + (" (created)" if b.name in seeded else "")
+                                            for b in settings.buckets), flush=True)
         print("Ready.", flush=True)
     await stop.wait()
+    if announce:
+        log.info("stopping: draining in-flight requests (up to %.0f s)", SHUTDOWN_TIMEOUT)
+    await drain(runner, SHUTDOWN_TIMEOUT)
+    access_log.BATCH.flush()
+
+
+async def drain(runner: web.AppRunner, timeout: float) -> None:
+    """Stop accepting connections, let the requests in flight finish (bounded), then close
+    everything (the store last, in the app's cleanup_ctx)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    for site in list(runner.sites):
+        await site.stop()
+    # aiohttp's own shutdown (runner.cleanup) stops reading every connection at once, so the rest
+    # of an upload still arriving would be lost (aio-libs/aiohttp#2298): wait for those first.
+    server = runner.server
+    while (server is not None and loop.time() < deadline
+           and any(getattr(c, "_request_in_progress", False) for c in server.connections)):
+        await asyncio.sleep(0.05)
     await runner.cleanup()
+
+
+def default_endpoint(settings: Settings) -> str:
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+
+
+def health(endpoint: str) -> int:
+    """GET /_s3mock/health: 0 when the server answers {"status": "ok"}; else one line on stderr."""
+    url = endpoint.rstrip("/") + "/_s3mock/health"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # never via a proxy
+    try:
+        with opener.open(url, timeout=HEALTH_TIMEOUT) as response:
+            data = json.loads(response.read(64 * 1024))
+        if not isinstance(data, dict) or data.get("status") != "ok":
+            raise ValueError(f"unexpected answer {data!r:.100}")
+    except urllib.error.HTTPError as e:
+        problem = f"HTTP {e.code} {e.reason}"
+    except urllib.error.URLError as e:
+        problem = str(e.reason)
+    except (OSError, ValueError) as e:      # timeouts, resets, not JSON
+        problem = str(e) or type(e).__name__
+    else:
+        print(f"healthy: s3mock {data.get('version')} at {endpoint}, up {data.get('uptime')} s")
+        return 0
+    print(f"s3mock health: {url}: {problem}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    flags = {k: v for k, v in vars(args).items() if k != "command"}
+    flags = {k: v for k, v in vars(args).items() if k not in ("command", "endpoint")}
     try:
         settings = load(flags)
+        if args.command == "health":
+            endpoint = args.endpoint or default_endpoint(settings)
+            if not endpoint.startswith(("http://", "https://")):
+                raise ConfigError(f"invalid endpoint {endpoint!r}: expected http://HOST:PORT")
+            return health(endpoint)
+        from s3mock import access_log
+        from s3mock.seed import seed
+        from s3mock.storage.sqlite_fs import SqliteStore
         store = SqliteStore(settings.data_dir)
-        store.recover()
-        store.close()
+        try:
+            store.recover()
+            seeded = tuple(seed(store, settings))
+        finally:
+            store.close()
         sock = _bind(settings)
     except ConfigError as e:
         print(f"s3mock: {e}", file=sys.stderr)
@@ -84,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"s3mock: cannot start: {e}", file=sys.stderr)
         return 1
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    access_log.configure(settings.log_format)
     children = []
     for _ in range(settings.workers - 1):
         pid = os.fork()
@@ -93,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             os._exit(0)
         children.append(pid)
     try:
-        asyncio.run(serve(settings, sock, announce=True))
+        asyncio.run(serve(settings, sock, announce=True, seeded=seeded))
     finally:
         for pid in children:
             try:

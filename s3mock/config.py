@@ -1,11 +1,12 @@
 """Settings: one frozen dataclass, loaded from flags, S3MOCK_* environment and a TOML file, validated.
 
-Flags win over the environment, the environment over the config file.
+Flags win over the environment, the environment over the config file. No aiohttp, no network.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,85 @@ def parse_user(spec: str) -> User:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    """A bucket to create at start (seed.py): its canned ACL and CORS configuration, if given."""
+    name: str
+    acl: str | None = None
+    cors: bytes | None = None       # the CORS configuration as GetBucketCors would return it
+
+
+def parse_bucket(spec: str, base: Path | None = None) -> BucketSpec:
+    """NAME[:CANNED_ACL[:CORS_FILE]] (S3MOCK_BUCKETS items)."""
+    name, _, rest = spec.partition(":")
+    acl_name, _, cors_file = rest.partition(":")
+    return make_bucket(name.strip(), acl_name.strip() or None, cors_file.strip() or None, base)
+
+
+def make_bucket(name: str, acl: str | None = None, cors: object = None,
+                base: Path | None = None) -> BucketSpec:
+    """Validate one seed bucket. `cors`: XML or JSON text, a file path, or a JSON-like table."""
+    from s3mock.auth.acl import BUCKET_CANNED
+    from s3mock.handlers.bucket import valid_bucket_name
+    if not isinstance(name, str) or not valid_bucket_name(name):
+        raise ConfigError(f"invalid bucket name {name!r} in buckets")
+    if acl is not None and acl not in BUCKET_CANNED:
+        raise ConfigError(f"invalid ACL {acl!r} for bucket {name}: must be one of "
+                          + ", ".join(BUCKET_CANNED))
+    return BucketSpec(name, acl, None if cors is None else _cors(name, cors, base))
+
+
+def _cors(bucket: str, value: object, base: Path | None) -> bytes:
+    from s3mock import cors
+    from s3mock.errors import S3Error
+    if isinstance(value, str) and not value.lstrip().startswith(("<", "{", "[")):
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() or base is None else base / path
+        try:
+            value = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"cannot read CORS file {str(path)!r} for bucket {bucket}: "
+                              f"{e.strerror}") from None
+    try:
+        if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
+            value = json.loads(value)
+        body = value.encode() if isinstance(value, str) else _cors_xml(value)
+        return cors.render(cors.parse(body))
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"invalid CORS JSON for bucket {bucket}: {e}") from None
+    except S3Error as e:
+        raise ConfigError(f"invalid CORS configuration for bucket {bucket}: {e.code}"
+                          + (f": {e.message}" if e.message else "")) from None
+    except (TypeError, ValueError, AttributeError):
+        raise ConfigError(f"invalid CORS configuration for bucket {bucket}: expected XML, or "
+                          "JSON such as {\"CORSRules\": [{\"AllowedOrigins\": [...], "
+                          "\"AllowedMethods\": [...]}]}") from None
+
+
+_CORS_JSON = {"ID": "ID", "AllowedHeaders": "AllowedHeader", "AllowedMethods": "AllowedMethod",
+              "AllowedOrigins": "AllowedOrigin", "ExposeHeaders": "ExposeHeader",
+              "MaxAgeSeconds": "MaxAgeSeconds"}
+
+
+def _cors_xml(value: object) -> bytes:
+    """The JSON form `aws s3api put-bucket-cors` takes ({"CORSRules": [...]}, or the list) -> XML."""
+    from s3mock import xml
+    rules = value["CORSRules"] if isinstance(value, dict) else value
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise TypeError(value)
+    content = []
+    for rule in rules:
+        item: list = []
+        for key, val in rule.items():
+            tag = _CORS_JSON.get(key)
+            if tag is None:
+                raise ValueError(key)
+            for v in val if isinstance(val, list) else [val]:
+                item.append((tag, v))
+        content.append(("CORSRule", item))
+    return xml.render("CORSConfiguration", content)
+
+
+@dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 9000
@@ -54,7 +134,7 @@ class Settings:
     config: Path | None = None
     workers: int = 1
     log_format: str = "text"
-    buckets: tuple[str, ...] = ()
+    buckets: tuple[BucketSpec, ...] = ()
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -82,14 +162,18 @@ def _split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _convert(name: str, value: object) -> object:
+def _convert(name: str, value: object, base: Path | None = None) -> object:
     try:
         if name == "users":
             items = _split_list(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
             return tuple(parse_user(u) if isinstance(u, str) else make_user(**u) for u in items)
         if name == "buckets":
             items = _split_list(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
-            return tuple(str(b) if not isinstance(b, dict) else b["name"] for b in items)
+            specs = tuple(parse_bucket(b, base) if isinstance(b, str) else make_bucket(**b, base=base)
+                          for b in items)
+            if len({b.name for b in specs}) != len(specs):
+                raise ConfigError("a bucket is listed twice in buckets")
+            return specs
     except (TypeError, KeyError):   # a TOML entry of the wrong shape
         raise ConfigError(f"invalid value for {name}: {value!r}") from None
     conv = FIELDS[name]
@@ -126,11 +210,16 @@ def load(flags: dict[str, object], environ: dict[str, str] | None = None) -> Set
     given = {k: v for k, v in flags.items() if v is not None and v != []}
     config_path = given.get("config") or env.get("config")
     merged: dict[str, object] = {}
+    base: dict[str, Path] = {}      # relative CORS file paths in the file: from the file's directory
     if config_path:
-        merged.update(_from_file(Path(str(config_path))))
+        from_file = _from_file(Path(str(config_path)))
+        merged.update(from_file)
+        base = {name: Path(str(config_path)).parent for name in from_file}
     merged.update(env)
     merged.update(given)
-    values = {name: _convert(name, value) for name, value in merged.items()}
+    for name in (*env, *given):
+        base.pop(name, None)
+    values = {name: _convert(name, value, base.get(name)) for name, value in merged.items()}
     return validate(replace(Settings(), **values))
 
 

@@ -1,4 +1,5 @@
-"""Tooling under /_s3mock/ (never S3 operations): health and the CORS explanation."""
+"""Tooling under /_s3mock/ (never S3 operations): health, reset and the CORS explanation; and the
+health paths that testcontainers' LocalStack and MinIO wait strategies poll."""
 
 from __future__ import annotations
 
@@ -6,15 +7,52 @@ import time
 
 from aiohttp import web
 
-from s3mock import __version__, cors_http
+from s3mock import __version__, cors_http, seed
+from s3mock.auth.authenticate import Request as AuthRequest, authenticate
+from s3mock.errors import S3Error
 
-STARTED = time.time()
+STARTED_AT = web.AppKey("started_at", float)     # set by make_app: the uptime's origin
 
 
 async def health(request: web.Request, settings, store, cache) -> web.Response:
+    store.get_bucket("")        # the database answers (raises, so 500, when it does not)
     return web.json_response({"status": "ok", "version": __version__,
-                              "uptime": round(time.time() - STARTED, 3),
+                              "uptime": round(time.time() - request.app[STARTED_AT], 3),
                               "data_dir": str(settings.data_dir)})
+
+
+async def localstack_health(request: web.Request, settings, store, cache) -> web.Response:
+    """LocalStack's shape (GET /_localstack/health): scripts wait for `"s3": "running"`."""
+    return web.json_response({"services": {"s3": "running"}, "edition": "community",
+                              "version": __version__})
+
+
+async def minio_live(request: web.Request, settings, store, cache) -> web.Response:
+    """MinIO's liveness probe (GET /minio/health/live): 200 with an empty body."""
+    return web.Response(status=200)
+
+
+def _require_owner(request: web.Request, settings) -> None:
+    """Strict mode: the request must be signed (SigV4 or SigV2) by the default user."""
+    path, _, query = request.raw_path.partition("?")
+    users = {u.access_key: u for u in settings.all_users}
+    result = authenticate(AuthRequest(request.method, path, query, request.headers, request.host,
+                                      None, False),
+                          users, settings.owner, strict=True, now=time.time())
+    from s3mock.app import PRINCIPAL        # (app imports this module) for the access log
+    request[PRINCIPAL] = result.principal
+    if result.principal.canonical_id != settings.owner.canonical_id:
+        raise S3Error("AccessDenied")
+
+
+async def reset(request: web.Request, settings, store, cache) -> web.Response:
+    """POST /_s3mock/reset: empty every bucket (objects and multipart uploads); the buckets and
+    their configuration stay. `?delete-buckets`: also delete the buckets that are not seed
+    buckets and restore the seed buckets' configuration. Strict mode: signed by the owner."""
+    if settings.auth == "strict":
+        _require_owner(request, settings)
+    result = seed.reset(store, settings, delete_buckets="delete-buckets" in request.query)
+    return web.json_response({"status": "ok", **result})
 
 
 async def cors_explain(request: web.Request, settings, store, cache) -> web.Response:
@@ -23,5 +61,11 @@ async def cors_explain(request: web.Request, settings, store, cache) -> web.Resp
 
 ADMIN = {
     ("GET", "/_s3mock/health"): health,
+    ("HEAD", "/_s3mock/health"): health,
+    ("POST", "/_s3mock/reset"): reset,
     ("GET", "/_s3mock/cors/explain"): cors_explain,
+    ("GET", "/_localstack/health"): localstack_health,
+    ("HEAD", "/_localstack/health"): localstack_health,
+    ("GET", "/minio/health/live"): minio_live,
+    ("HEAD", "/minio/health/live"): minio_live,
 }

@@ -66,13 +66,13 @@ def test_every_field_has_an_env_twin():
     env = {"S3MOCK_HOST": "0.0.0.0", "S3MOCK_PORT": "0", "S3MOCK_DATA_DIR": "/d",
            "S3MOCK_DOMAIN": "s3.test", "S3MOCK_REGION": "ap-south-1", "S3MOCK_AUTH": "strict",
            "S3MOCK_ACCESS_KEY": "AK", "S3MOCK_SECRET_KEY": "SK", "S3MOCK_USERS": "u:p",
-           "S3MOCK_WORKERS": "4", "S3MOCK_LOG_FORMAT": "json", "S3MOCK_BUCKETS": "a, b,,c"}
+           "S3MOCK_WORKERS": "4", "S3MOCK_LOG_FORMAT": "json", "S3MOCK_BUCKETS": "aaa, bbb,,ccc"}
     s = load({}, env)
     assert (s.host, s.port, s.data_dir, s.domain, s.region, s.auth) == (
         "0.0.0.0", 0, Path("/d"), "s3.test", "ap-south-1", "strict")
     assert (s.access_key, s.secret_key, s.workers, s.log_format) == ("AK", "SK", 4, "json")
     assert [u.access_key for u in s.users] == ["u"]
-    assert s.buckets == ("a", "b", "c")
+    assert [b.name for b in s.buckets] == ["aaa", "bbb", "ccc"]
     assert s.owner.access_key == "AK" and s.owner.secret_key == "SK"
 
 

@@ -1,0 +1,156 @@
+"""The access log (one line per request, written once the response is sent) and the log output
+formats: `text` (key=value) and `json` (one object per line, for every record).
+
+The command line's access logger formats each line itself and writes the lines of one event-loop
+iteration to stderr in one write: `logging`'s per-record machinery costs several times more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+
+from aiohttp.abc import AbstractAccessLogger
+
+from s3mock.app import CORS_LOG, PRINCIPAL, REQUEST_ID, ROUTE
+
+ACCESS = logging.getLogger("s3mock.access")
+TEXT = ("{method} {path} op={op} status={status} bytes={bytes} ms={ms} principal={principal} "
+        "cors={cors} id={request_id}")
+
+_second: tuple[int, str] = (-1, "")
+
+
+def _now() -> str:
+    """UTC, ISO 8601 with milliseconds; the part up to the second is formatted once a second."""
+    global _second
+    t = time.time()
+    s = int(t)
+    if _second[0] != s:
+        _second = (s, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)))
+    return f"{_second[1]}.{int((t - s) * 1000):03d}Z"
+
+
+def fields(request, response, seconds: float) -> dict:
+    """time, method, path (without the query), op (the S3 operation, `-` when none), status,
+    bytes (the response body's length; 0 for HEAD), ms, principal (access key, `anonymous`, or
+    `-` when authentication failed), cors (`n/a`, `none`, `refused` or `rule:N`), request_id."""
+    route = request.get(ROUTE)
+    principal = request.get(PRINCIPAL)
+    if principal is None:
+        who = "-"
+    else:
+        who = principal.user.access_key if principal.user is not None else "anonymous"
+    return {
+        "time": _now(),
+        "method": request.method,
+        "path": request.raw_path.split("?", 1)[0],
+        "op": route.op.name if route is not None and route.op is not None else "-",
+        "status": response.status,
+        "bytes": 0 if request.method == "HEAD" else response.content_length or 0,
+        "ms": round(seconds * 1000, 2),
+        "principal": who,
+        "cors": request.get(CORS_LOG, "n/a"),
+        "request_id": request.get(REQUEST_ID, "-"),
+    }
+
+
+def render(f: dict, log_format: str) -> str:
+    if log_format == "json":
+        return json.dumps(f, separators=(",", ":"))
+    return (f"{f['time']} {f['method']} {f['path']} op={f['op']} status={f['status']} "
+            f"bytes={f['bytes']} ms={f['ms']} principal={f['principal']} cors={f['cors']} "
+            f"id={f['request_id']}")
+
+
+class _Batch:
+    """Lines written to stderr once per event-loop iteration (at once when no loop runs)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        if len(self.lines) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            data = "\n".join(self.lines) + "\n"
+            self.lines.clear()
+            try:
+                sys.stderr.write(data)
+                sys.stderr.flush()
+            except (OSError, ValueError):      # stderr closed: nowhere to log
+                pass
+
+
+BATCH = _Batch()
+
+
+class StreamAccessLogger(AbstractAccessLogger):
+    """The command line's: `log_format` (aiohttp's access_log_format) is `text` or `json`."""
+
+    def log(self, request, response, time: float) -> None:   # noqa: A002 (aiohttp's name)
+        BATCH.add(render(fields(request, response, time), self.log_format))
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Through `logging` (the in-process server's): records of the `s3mock.access` logger whose
+    message is the text line and whose `access` attribute holds the fields."""
+
+    def log(self, request, response, time: float) -> None:   # noqa: A002
+        f = fields(request, response, time)
+        self.logger.info("%s", TEXT.format(**f), extra={"access": f})
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+class JsonFormatter(logging.Formatter):
+    """Access records as their fields; every other record as time, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        f = getattr(record, "access", None)
+        if f is None:
+            f = {"time": _now(), "level": record.levelname.lower(), "logger": record.name,
+                 "message": record.getMessage()}
+            if record.exc_info:
+                f["exception"] = self.formatException(record.exc_info)
+        return json.dumps(f, separators=(",", ":"))
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        f = getattr(record, "access", None)
+        line = f"{f['time'] if f else _now()} {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class _Handler(logging.StreamHandler):
+    def emit(self, record: logging.LogRecord) -> None:
+        BATCH.flush()           # keep the access lines before this record in order
+        super().emit(record)
+
+
+def configure(log_format: str) -> None:
+    """The process's logging (the command line's): every record at INFO and above to stderr, in
+    the chosen format."""
+    handler = _Handler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
