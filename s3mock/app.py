@@ -38,6 +38,8 @@ CORS_LOG = web.RequestKey("cors_log", str)      # for the access log: none, refu
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HANDLERS = load_all()
 ADMIN_PREFIX = "/_s3mock/"
+# Close a connection idle (or stalled inside a request head) this long; aiohttp's default is an hour.
+IDLE_TIMEOUT = 75.0
 
 
 def _is_admin(request: web.Request) -> bool:
@@ -56,7 +58,13 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except S3Error as err:
-        return error_response(request, err)
+        response = error_response(request, err)
+        if err.code == "RequestTimeout" and request.transport is not None:
+            # The client stalled its body: answer, then drop the connection rather than linger.
+            await response.prepare(request)
+            await response.write_eof()
+            request.transport.close()
+        return response
     except web.HTTPException:
         raise
     except ConnectionResetError:
@@ -182,7 +190,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
         client_max_size=1024**2,
         # auto_decompress off: a body sent with Content-Encoding: gzip is stored as sent.
         handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024,
-                      "auto_decompress": False},
+                      "auto_decompress": False, "keepalive_timeout": IDLE_TIMEOUT},
     )
     app[SETTINGS] = settings
     app[STARTED_AT] = time.time()
@@ -200,5 +208,6 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
 
     app.cleanup_ctx.append(store_lifetime)
     app.on_response_prepare.append(on_prepare)
-    app.router.add_route("*", "/{tail:.*}", dispatch, expect_handler=_no_expect)
+    # (?s): a key may hold a newline (%0A), which `.` alone would not match (aiohttp 404).
+    app.router.add_route("*", "/{tail:(?s:.*)}", dispatch, expect_handler=_no_expect)
     return app

@@ -176,13 +176,21 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings, sock, announce=False))
             os._exit(0)
         children.append(pid)
+    clean = False
     try:
         asyncio.run(serve(settings, sock, announce=True, seeded=seeded))
+        clean = True
     finally:
         for pid in children:
             try:
                 os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
+                clean = os.waitpid(pid, 0)[1] == 0 and clean
             except (ProcessLookupError, ChildProcessError):
-                pass
+                clean = False
+    if clean:       # every process drained and stopped: the next start can skip the orphan sweep
+        store = SqliteStore(settings.data_dir)
+        try:
+            store.mark_clean()
+        finally:
+            store.close()
     return 0

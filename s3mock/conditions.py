@@ -12,6 +12,12 @@ from typing import Mapping
 from s3mock.errors import NOT_MODIFIED, S3Error
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_BIG = 10**18          # beyond any object: longer digit strings mean "past the end"
+
+
+def _int(digits: str) -> int:
+    """A range bound; Python refuses int() of more than 4300 digits, S3 treats them as huge."""
+    return int(digits) if len(digits.lstrip("0")) <= 18 else _BIG
 
 
 def _date(value: str | None) -> float | None:
@@ -72,14 +78,14 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first, last = m.group(1), m.group(2)
     if first:
-        start = int(first)
-        end = min(int(last) + 1, size) if last else size
-        if last and int(last) < start:
+        start = _int(first)
+        end = min(_int(last) + 1, size) if last else size
+        if last and _int(last) < start:
             return None
         if start >= size:
             raise S3Error("InvalidRange", RangeRequested=header, ActualObjectSize=size)
         return start, end
-    n = int(last)
+    n = _int(last)
     if n == 0:
         raise S3Error("InvalidRange", RangeRequested=header, ActualObjectSize=size)
     if size == 0:
@@ -95,7 +101,7 @@ def parse_copy_range(header: str, size: int) -> tuple[int, int]:
                       "bytes=first-last where first and last are the zero-based offsets of the first "
                       "and last bytes to copy", ArgumentName="x-amz-copy-source-range",
                       ArgumentValue=header)
-    start, last = int(m.group(1)), int(m.group(2))
+    start, last = _int(m.group(1)), _int(m.group(2))
     if last < start or last >= size:
         raise S3Error("InvalidRange", RangeRequested=header, ActualObjectSize=size)
     return start, last + 1

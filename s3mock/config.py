@@ -5,6 +5,7 @@ Flags win over the environment, the environment over the config file. No aiohttp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ class User:
     display_name: str
 
 
+@functools.lru_cache(maxsize=1024)    # Settings.owner calls it on every request
 def make_user(access_key: str, secret_key: str, canonical_id: str | None = None,
               display_name: str | None = None) -> User:
     if not access_key or not secret_key:

@@ -153,9 +153,29 @@ def check(rule: Rule, index: int, origin: str, method: str, headers: list[str]) 
     )
 
 
+# first_match() is a pure function of its arguments, and browsers repeat the same preflight: its
+# results are remembered per rules tuple (RulesCache makes a new one whenever the configuration
+# changes; the entry holds it, so its id is not reused while the entry lives). Bounded.
+_MATCHES: dict[tuple, tuple[tuple[Rule, ...], int | None, list[RuleCheck]]] = {}
+_MATCHES_MAX = 4096
+
+
 def first_match(rules: tuple[Rule, ...], origin: str, method: str,
                 headers: list[str]) -> tuple[int | None, list[RuleCheck]]:
     """The first rule matching origin, method and every requested header (M1), and every check made."""
+    key = (id(rules), origin, method, tuple(headers))
+    hit = _MATCHES.get(key)
+    if hit is not None and hit[0] is rules:
+        return hit[1], list(hit[2])
+    index, checks = _first_match(rules, origin, method, headers)
+    if len(_MATCHES) >= _MATCHES_MAX:
+        _MATCHES.clear()
+    _MATCHES[key] = (rules, index, checks)
+    return index, list(checks)
+
+
+def _first_match(rules: tuple[Rule, ...], origin: str, method: str,
+                 headers: list[str]) -> tuple[int | None, list[RuleCheck]]:
     checks = []
     for i, rule in enumerate(rules):
         c = check(rule, i, origin, method, headers)

@@ -55,6 +55,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "NotImplemented": (501, "A header you provided implies functionality that is not implemented"),
     "PreconditionFailed": (412, "At least one of the pre-conditions you specified did not hold"),
     "ConditionalRequestConflict": (409, "The conditional request cannot succeed due to a conflicting operation against this resource."),
+    "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."),
     "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large."),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
     "UnexpectedContent": (400, "This request does not support content"),

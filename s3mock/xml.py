@@ -81,6 +81,14 @@ Content = Any
 
 
 def _emit(out: list[str], tag: str, value: Content) -> None:
+    if type(value) is str:      # the common case first (listings emit ~10 elements a key)
+        if "&" in value or "<" in value or ">" in value:
+            value = escape(value)
+        out.append(f"<{tag}>{value}</{tag}>")
+        return
+    if type(value) is int:
+        out.append(f"<{tag}>{value}</{tag}>")
+        return
     if value is None:
         return
     if isinstance(value, bool):
@@ -101,7 +109,7 @@ def render(root: str, content: Iterable[tuple[str, Content]], namespace: bool = 
     for tag, value in content:
         _emit(out, tag, value)
     out.append(f"</{root}>")
-    return "".join(out).encode()
+    return "".join(out).encode("utf-8", "replace")   # a lone surrogate (bytes sent that were not UTF-8) -> "?"
 
 
 def render_error(err: S3Error, resource: str, request_id: str, host_id: str) -> bytes:

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
-"""Benchmark an S3 server: small-object PUT/GET/HEAD, ListObjectsV2 pages, one large streamed PUT/GET.
+"""Benchmark s3mock against a bare-aiohttp reference: small-object PUT/GET/HEAD, ListObjectsV2
+pages, CORS preflight against 100 rules, one large streamed PUT/GET.
 
-Starts `python -m s3mock` on a temp data dir and an ephemeral port (or uses --endpoint), runs the
-scenarios in order, prints one line per scenario (or JSON with --json) and the server's peak RSS.
-Every scenario is a function of (base_url, options, state) -- state carries what one scenario
-leaves for the next (GET reads what PUT wrote) -- so another server (a bare aiohttp reference,
-say) can be measured by the same code: run_all(base_url, opts, pid). Requests carry a real SigV4
-signature (UNSIGNED-PAYLOAD, keys test/test) so they work in every auth mode and with ACLs.
+Starts `python -m s3mock` and the reference (scripts/bench_reference.py: bare aiohttp handlers
+doing the minimum per route) each on a temp data dir and an ephemeral port, runs every scenario
+against both in alternating rounds (ABBA order, so drift on a noisy machine hits both alike), and
+prints per scenario the median of the rounds for each server, the ratio s3mock/reference, and the
+server CPU per operation (utime+stime from /proc/<pid>/stat over the timed part) with its ratio.
+`--json` prints one JSON document instead. Every scenario is a function of (base_url, options,
+state), so any server can be measured by the same code (`--endpoint URL --pid PID`: that server
+alone).
+
+Signing: requests carry a real SigV4 signature (UNSIGNED-PAYLOAD, keys test/test), so they work in
+every auth mode and with ACLs and the server does its real authentication work; but the signatures
+are computed before each timed loop (one per method and URL, cached), so the load generator does
+no HMAC inside the measurement and is not the bottleneck. The reference ignores them.
 Standard library + aiohttp only; localhost only; every request and the whole run are bounded.
 
-    python scripts/bench.py              # full: 4 KiB x 5000 ops at concurrency 32, 10,000 keys, 1 GiB
+    python scripts/bench.py              # full: 3 rounds; 4 KiB x 5000 ops at concurrency 32, 1 GiB
     python scripts/bench.py --quick      # small and fast (CI smoke check)
     python scripts/bench.py --endpoint http://127.0.0.1:9000 --pid 1234   # an already running server
 """
@@ -18,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -27,7 +37,6 @@ import json
 import os
 import platform
 import re
-import selectors
 import shlex
 import shutil
 import signal
@@ -35,10 +44,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections import deque
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 from urllib.parse import quote, urlsplit
@@ -63,6 +70,8 @@ class Options:
     page_size: int = 1000
     list_pages: int = 100         # pages requested in the listing scenario (whole walks, sequential)
     size_mib: int = 1024          # the large PUT/GET
+    cors_rules: int = 100         # preflight: the bucket's rules; only the last one matches
+    rounds: int = 3               # per server, alternating; medians are reported
     access_key: str = "test"
     secret_key: str = "test"
     region: str = "us-east-1"
@@ -80,12 +89,15 @@ class Result:
     errors: int = 0
     peak_rss_bytes: int | None = None
     note: str = ""
+    cpu_us: float | None = None   # server CPU (user+system) per operation, page or MB
+    md5_rate: float | None = None  # large PUT: MB/s of MD5 alone over the same bytes, this run
 
     def line(self) -> str:
         lat = f"  p50 {self.p50_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms" if self.p50_ms is not None else ""
+        cpu = f"  cpu {self.cpu_us:8.0f} us/{self.unit.split('/')[0][:-1] or 'op'}" if self.cpu_us else ""
         rss = f"  peak RSS {self.peak_rss_bytes / MIB:6.1f} MiB" if self.peak_rss_bytes else ""
         err = f"  ERRORS {self.errors}" if self.errors else ""
-        return f"{self.name:<34} {self.rate:10.1f} {self.unit:<8}{lat}{rss}{err}  ({self.note})"
+        return f"{self.name:<34} {self.rate:10.1f} {self.unit:<8}{lat}{cpu}{rss}{err}  ({self.note})"
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -96,6 +108,15 @@ class Signer:
     def __init__(self, access_key: str, secret_key: str, region: str) -> None:
         self.access_key, self.secret_key, self.region = access_key, secret_key, region
         self._keys: dict[str, bytes] = {}
+        self._signed: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
+
+    def cached(self, method: str, url: URL) -> dict[str, str]:
+        """headers(), reused for up to 5 minutes (S3 accepts x-amz-date within 15)."""
+        hit = self._signed.get((method, str(url)))
+        if hit is None or time.monotonic() - hit[0] > 300:
+            hit = (time.monotonic(), self.headers(method, url))
+            self._signed[(method, str(url))] = hit
+        return hit[1]
 
     def _key(self, day: str) -> bytes:
         if day not in self._keys:
@@ -148,8 +169,14 @@ class Client:
         qs = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in query.items())
         return URL(self.base + path + ("?" + qs if qs else ""), encoded=True)
 
+    def presign(self, method: str, urls: list[URL]) -> list[URL]:
+        """Sign every URL now, so the timed loop only looks the signatures up."""
+        for url in urls:
+            self.signer.cached(method, url)
+        return urls
+
     def request(self, method: str, url: URL, **kw: object):
-        headers = {**self.signer.headers(method, url), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        headers = {**self.signer.cached(method, url), **kw.pop("headers", {})}  # type: ignore[dict-item]
         assert self.session is not None
         return self.session.request(method, url, headers=headers, **kw)  # type: ignore[arg-type]
 
@@ -192,22 +219,65 @@ async def run_concurrently(n: int, concurrency: int, op: Callable[[int], Awaitab
 
 
 def _result(name: str, count: int, seconds: float, unit: str, latencies: list[float],
-            errors: int, note: str, scale: float = 1.0) -> Result:
+            errors: int, note: str, scale: float = 1.0, cpu: float | None = None) -> Result:
     lat = sorted(latencies)
     p50 = statistics.median(lat) * 1000 if lat else None
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else None
     return Result(name, count, seconds, count / scale / seconds if seconds else 0.0, unit,
-                  p50, p99, errors, note=note)
+                  p50, p99, errors, note=note,
+                  cpu_us=cpu * 1e6 / (count / scale) if cpu is not None and count else None)
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """utime+stime of pid and its child processes (--workers N), from /proc."""
+    if pid is None:
+        return None
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        children: list[str] = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children += f.read().split()
+        for p in [str(pid), *children]:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
 
 
 # --- scenarios: each takes (base_url, options) and leaves what the next one reads -----------------
 
 @dataclasses.dataclass
 class State:
+    pid: int | None = None        # the server's, for its CPU time
     small_bucket: str = ""
     body: bytes = b""
     big_bucket: str = ""
     block: bytes = b""
+    _cpu0: float | None = None
+
+    def start_cpu(self) -> None:
+        self._cpu0 = cpu_seconds(self.pid)
+
+    def cpu(self) -> float | None:
+        now = cpu_seconds(self.pid)
+        return now - self._cpu0 if now is not None and self._cpu0 is not None else None
+
+
+async def _small(name: str, method: str, opts: Options, state: State, c: Client,
+                 check: Callable[[aiohttp.ClientResponse], Awaitable[bool]], note: str,
+                 **kw: object) -> Result:
+    urls = c.presign(method, [c.url(state.small_bucket, small_key(i)) for i in range(opts.ops)])
+
+    async def op(i: int) -> bool:
+        async with c.request(method, urls[i], **kw) as r:
+            return await check(r)
+    state.start_cpu()
+    secs, lat, errs = await run_concurrently(opts.ops, opts.concurrency, op)
+    return _result(name, opts.ops, secs, "ops/s", lat, errs,
+                   f"{opts.ops} ops, concurrency {opts.concurrency}{note}", cpu=state.cpu())
 
 
 async def put_small(base_url: str, opts: Options, state: State) -> Result:
@@ -215,33 +285,58 @@ async def put_small(base_url: str, opts: Options, state: State) -> Result:
     async with Client(base_url, opts) as c:
         await c.create_bucket(state.small_bucket)
 
-        async def op(i: int) -> bool:
-            async with c.request("PUT", c.url(state.small_bucket, small_key(i)), data=state.body) as r:
-                await r.read()
-                return r.status == 200
-        secs, lat, errs = await run_concurrently(opts.ops, opts.concurrency, op)
-    return _result(f"PUT {opts.object_size // 1024} KiB", opts.ops, secs, "ops/s", lat, errs,
-                   f"{opts.ops} ops, concurrency {opts.concurrency}")
+        async def ok(r: aiohttp.ClientResponse) -> bool:
+            await r.read()
+            return r.status == 200
+        return await _small(f"PUT {opts.object_size // 1024} KiB", "PUT", opts, state, c, ok, "",
+                            data=state.body)
 
 
 async def get_small(base_url: str, opts: Options, state: State) -> Result:
     async with Client(base_url, opts) as c:
-        async def op(i: int) -> bool:
-            async with c.request("GET", c.url(state.small_bucket, small_key(i))) as r:
-                return r.status == 200 and await r.read() == state.body
-        secs, lat, errs = await run_concurrently(opts.ops, opts.concurrency, op)
-    return _result(f"GET {opts.object_size // 1024} KiB", opts.ops, secs, "ops/s", lat, errs,
-                   f"{opts.ops} ops, concurrency {opts.concurrency}, bodies verified")
+        async def ok(r: aiohttp.ClientResponse) -> bool:
+            return r.status == 200 and await r.read() == state.body
+        return await _small(f"GET {opts.object_size // 1024} KiB", "GET", opts, state, c, ok,
+                            ", bodies verified")
 
 
 async def head_small(base_url: str, opts: Options, state: State) -> Result:
     async with Client(base_url, opts) as c:
+        async def ok(r: aiohttp.ClientResponse) -> bool:
+            return r.status == 200 and r.headers.get("Content-Length") == str(len(state.body))
+        return await _small("HEAD", "HEAD", opts, state, c, ok, "")
+
+
+async def preflight(base_url: str, opts: Options, state: State) -> Result:
+    """OPTIONS against a bucket of `cors_rules` rules where only the last matches the origin."""
+    bucket, origin = new_bucket(), "https://bench.example"
+    rules = "".join(f"<CORSRule><AllowedOrigin>https://other-{i}.example</AllowedOrigin>"
+                    "<AllowedMethod>GET</AllowedMethod></CORSRule>" for i in range(opts.cors_rules - 1))
+    rules += (f"<CORSRule><AllowedOrigin>{origin}</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+              "<AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader>"
+              "<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>")
+    doc = f"<CORSConfiguration>{rules}</CORSConfiguration>".encode()
+    md5 = base64.b64encode(hashlib.md5(doc).digest()).decode()
+    async with Client(base_url, opts) as c:
+        await c.create_bucket(bucket)
+        async with c.request("PUT", c.url(bucket, cors=""), data=doc,
+                             headers={"Content-MD5": md5}) as r:
+            if r.status != 200:
+                raise RuntimeError(f"PutBucketCors: {r.status} {await r.text()}")
+        headers = {"Origin": origin, "Access-Control-Request-Method": "PUT",
+                   "Access-Control-Request-Headers": "content-type"}
+        urls = [c.url(bucket, small_key(i)) for i in range(opts.ops)]   # unsigned, like a browser
+
         async def op(i: int) -> bool:
-            async with c.request("HEAD", c.url(state.small_bucket, small_key(i))) as r:
-                return r.status == 200 and r.headers.get("Content-Length") == str(len(state.body))
+            assert c.session is not None
+            async with c.session.options(urls[i], headers=headers) as r:
+                await r.read()
+                return r.status == 200 and r.headers.get("Access-Control-Allow-Origin") == origin
+        state.start_cpu()
         secs, lat, errs = await run_concurrently(opts.ops, opts.concurrency, op)
-    return _result("HEAD", opts.ops, secs, "ops/s", lat, errs,
-                   f"{opts.ops} ops, concurrency {opts.concurrency}")
+    return _result(f"CORS preflight, {opts.cors_rules} rules", opts.ops, secs, "ops/s", lat, errs,
+                   f"{opts.ops} ops, concurrency {opts.concurrency}, match on the last rule",
+                   cpu=state.cpu())
 
 
 _TOKEN = re.compile(r"<NextContinuationToken>([^<]*)</NextContinuationToken>")
@@ -264,6 +359,7 @@ async def list_pages(base_url: str, opts: Options, state: State) -> Result:
         latencies: list[float] = []
         errors = pages = 0
         walk_keys, token = 0, None
+        state.start_cpu()
         t0 = time.perf_counter()
         while pages < opts.list_pages:
             query = {"list-type": "2", "max-keys": str(opts.page_size)}
@@ -284,7 +380,7 @@ async def list_pages(base_url: str, opts: Options, state: State) -> Result:
                 walk_keys = 0
         secs = time.perf_counter() - t0
     return _result(f"ListObjectsV2 {opts.page_size}/page", pages, secs, "pages/s", latencies, errors,
-                   f"{pages} pages over {opts.list_keys} keys, sequential")
+                   f"{pages} pages over {opts.list_keys} keys, sequential", cpu=state.cpu())
 
 
 def _block() -> bytes:
@@ -306,20 +402,26 @@ def _big_timeout(size: int) -> aiohttp.ClientTimeout:
 async def put_big(base_url: str, opts: Options, state: State) -> Result:
     size = opts.size_mib * MIB
     state.big_bucket, state.block = new_bucket(), _block()
-    md5 = hashlib.md5()
-    for piece in range(0, size, BLOCK):                     # the expected ETag, computed untimed
+    md5, t0 = hashlib.md5(), time.perf_counter()
+    for piece in range(0, size, BLOCK):     # the expected ETag, and the speed of MD5 on one core
         md5.update(state.block if size - piece >= BLOCK else state.block[:size - piece])
+    md5_secs = time.perf_counter() - t0
     async with Client(base_url, opts) as c:
         await c.create_bucket(state.big_bucket)
+        url = c.presign("PUT", [c.url(state.big_bucket, "big")])[0]
+        state.start_cpu()
         t0 = time.perf_counter()
-        async with c.request("PUT", c.url(state.big_bucket, "big"),
+        async with c.request("PUT", url,
                              data=_body(size, state.block),
                              headers={"Content-Length": str(size)}, timeout=_big_timeout(size)) as r:
             await r.read()
             ok = r.status == 200 and r.headers.get("ETag", "").strip('"') == md5.hexdigest()
         secs = time.perf_counter() - t0
-    return _result(f"PUT {opts.size_mib} MiB streamed", size, secs, "MB/s", [], int(not ok),
-                   "ETag verified", scale=1e6)
+    res = _result(f"PUT {opts.size_mib} MiB streamed", size, secs, "MB/s", [], int(not ok),
+                  f"ETag verified; MD5 alone {size / 1e6 / md5_secs:.0f} MB/s", scale=1e6,
+                  cpu=state.cpu())
+    res.md5_rate = size / 1e6 / md5_secs
+    return res
 
 
 async def get_big(base_url: str, opts: Options, state: State) -> Result:
@@ -327,8 +429,10 @@ async def get_big(base_url: str, opts: Options, state: State) -> Result:
     double = state.block + state.block
     got, ok = 0, True
     async with Client(base_url, opts) as c:
+        url = c.presign("GET", [c.url(state.big_bucket, "big")])[0]
+        state.start_cpu()
         t0 = time.perf_counter()
-        async with c.request("GET", c.url(state.big_bucket, "big"),
+        async with c.request("GET", url,
                              timeout=_big_timeout(size)) as r:
             ok = r.status == 200
             async for chunk in r.content.iter_any():
@@ -338,12 +442,16 @@ async def get_big(base_url: str, opts: Options, state: State) -> Result:
                     ok = ok and piece == double[off:off + len(piece)]
                 got += len(chunk)
         secs = time.perf_counter() - t0
+        cpu = state.cpu()
+        async with c.request("DELETE", c.url(state.big_bucket, "big")) as r:   # free the disk
+            await r.read()
     return _result(f"GET {opts.size_mib} MiB streamed", size, secs, "MB/s", [],
-                   int(not (ok and got == size)), "bytes verified", scale=1e6)
+                   int(not (ok and got == size)), "bytes verified", scale=1e6, cpu=cpu)
 
 
 Scenario = Callable[[str, Options, State], Awaitable[Result]]
-SCENARIOS: tuple[Scenario, ...] = (put_small, get_small, head_small, list_pages, put_big, get_big)
+SCENARIOS: tuple[Scenario, ...] = (put_small, get_small, head_small, list_pages, preflight,
+                                   put_big, get_big)
 
 
 # --- servers ---------------------------------------------------------------------------------------
@@ -369,50 +477,50 @@ def reset_peak_rss(pid: int | None) -> bool:
         return False
 
 
-class S3MockServer:
-    """`python -m s3mock --port 0 --data-dir <tmp>`, ready once it printed `Ready.`."""
+class Server:
+    """`python -m s3mock` (or the reference) on port 0 and a temp data dir, ready at `Ready.`.
+    Its output (the access log: a line a request) goes to a file, not a pipe: reading a pipe
+    would cost the load generator CPU for one server only."""
 
-    def __init__(self, extra_args: list[str]) -> None:
-        self.data_dir = Path(tempfile.mkdtemp(prefix="s3mock-bench-"))
-        self.output: deque[str] = deque(maxlen=50)
+    def __init__(self, name: str, extra_args: list[str]) -> None:
+        self.name = name
+        self.data_dir = Path(tempfile.mkdtemp(prefix=f"{name}-bench-"))
+        fd, self.log_path = tempfile.mkstemp(prefix=f"{name}-bench-", suffix=".log")
         env = {k: v for k, v in os.environ.items() if not k.startswith("S3MOCK_")}
-        cmd = [sys.executable, "-m", "s3mock", "--host", "127.0.0.1", "--port", "0",
+        prog = (["-m", "s3mock"] if name == "s3mock"
+                else [str(REPO / "scripts" / "bench_reference.py")])
+        cmd = [sys.executable, *prog, "--host", "127.0.0.1", "--port", "0",
                "--data-dir", str(self.data_dir), *extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with os.fdopen(fd, "wb") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
         self.base_url = self._wait_ready()
-        threading.Thread(target=self._drain, daemon=True).start()
+
+    @property
+    def output(self) -> list[str]:
+        """The last lines the server printed."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(max(0, os.fstat(f.fileno()).st_size - 16384))
+                return f.read().decode(errors="replace").splitlines(keepends=True)[-50:]
+        except OSError:
+            return []
 
     def _wait_ready(self) -> str:
-        """Read output (bounded by START_TIMEOUT) until `Ready.`; return the served base URL."""
-        assert self.proc.stdout is not None
-        fd, pending, url = self.proc.stdout.fileno(), b"", None
+        """Poll the output (bounded by START_TIMEOUT) for `Ready.`; return the served base URL."""
         deadline = time.monotonic() + START_TIMEOUT
-        with selectors.DefaultSelector() as sel:
-            sel.register(fd, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                    continue
-                data = os.read(fd, 65536)
-                if not data:
-                    break
-                *lines, pending = (pending + data).split(b"\n")
-                for raw in lines:
-                    line = raw.decode(errors="replace")
-                    self.output.append(line + "\n")
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+            if "Ready." in (line.strip() for line in lines):
+                for line in lines:
                     m = re.search(r"serving (http://127\.0\.0\.1:\d+)", line)
-                    url = m.group(1) if m else url
-                    if line.strip() == "Ready." and url:
-                        return url
+                    if m:
+                        return m.group(1)
+            time.sleep(0.02)
         self.stop()
-        raise RuntimeError("s3mock did not start:\n" + "".join(self.output))
-
-    def _drain(self) -> None:
-        """Keep reading so the server never blocks on a full pipe; remember the last lines."""
-        assert self.proc.stdout is not None
-        while data := os.read(self.proc.stdout.fileno(), 65536):
-            self.output.extend(data.decode(errors="replace").splitlines(keepends=True))
+        raise RuntimeError(f"{self.name} did not start:\n" + "".join(self.output))
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -423,13 +531,15 @@ class S3MockServer:
                 self.proc.kill()
                 self.proc.wait(timeout=STOP_TIMEOUT)
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.unlink(self.log_path)
 
 
 async def run_all(base_url: str, opts: Options, pid: int | None = None,
                   scenarios: tuple[Scenario, ...] = SCENARIOS,
                   report: Callable[[Result], None] = lambda r: None) -> list[Result]:
-    """Run the scenarios in order against base_url; measure each one's peak RSS of pid if given."""
-    state, results = State(), []
+    """Run the scenarios in order against base_url; measure each one's peak RSS and CPU of pid."""
+    state, results = State(pid=pid), []
     for scenario in scenarios:
         reset = reset_peak_rss(pid)
         result = await scenario(base_url, opts, state)
@@ -439,11 +549,59 @@ async def run_all(base_url: str, opts: Options, pid: int | None = None,
     return results
 
 
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def summarise(runs: dict[str, list[list[Result]]]) -> list[dict]:
+    """Per scenario: the median over rounds of each server's rate and CPU, and the ratios."""
+    out = []
+    for i, first in enumerate(runs["s3mock"][0]):
+        row: dict = {"scenario": first.name, "unit": first.unit}
+        for name, rounds in runs.items():
+            rs = [r[i] for r in rounds]
+            row[name] = {"rate": _median([r.rate for r in rs]), "cpu_us": _median([r.cpu_us for r in rs]),
+                         "rates": [round(r.rate, 1) for r in rs], "errors": sum(r.errors for r in rs),
+                         "peak_rss_bytes": max((r.peak_rss_bytes or 0) for r in rs) or None}
+            if first.md5_rate is not None:
+                row[name]["md5_rate"] = _median([r.md5_rate for r in rs])
+        if "reference" in row:
+            s, ref = row["s3mock"], row["reference"]
+            row["ratio"] = s["rate"] / ref["rate"] if ref["rate"] else None
+            row["cpu_ratio"] = (s["cpu_us"] / ref["cpu_us"]) if s["cpu_us"] and ref["cpu_us"] else None
+        if first.md5_rate is not None:
+            row["s3mock_vs_md5"] = row["s3mock"]["rate"] / row["s3mock"]["md5_rate"]
+        out.append(row)
+    return out
+
+
+def summary_lines(rows: list[dict]) -> list[str]:
+    head = (f"{'scenario':<32} {'s3mock':>9} {'reference':>9} {'ratio':>6}   "
+            f"{'cpu/op s3mock':>13} {'reference':>9} {'ratio':>6}  unit")
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        s, ref = row["s3mock"], row.get("reference")
+        f = lambda v, w, fmt: format(v, fmt).rjust(w) if v is not None else "-".rjust(w)  # noqa: E731
+        line = (f"{row['scenario']:<32} {f(s['rate'], 9, ',.1f')} "
+                f"{f(ref and ref['rate'], 9, ',.1f')} {f(row.get('ratio'), 6, '.2f')}   "
+                f"{f(s['cpu_us'], 11, ',.0f')}us {f(ref and ref['cpu_us'], 7, ',.0f')}us "
+                f"{f(row.get('cpu_ratio'), 6, '.2f')}  {row['unit']}")
+        if "s3mock_vs_md5" in row:
+            line += f"  (MD5 alone {s['md5_rate']:.0f} MB/s: s3mock at {row['s3mock_vs_md5']:.2f})"
+        if s["errors"] or (ref and ref["errors"]):
+            line += f"  ERRORS {s['errors']}/{ref['errors'] if ref else 0}"
+        lines.append(line)
+    return lines
+
+
 def options(args: argparse.Namespace) -> Options:
-    quick = Options(ops=300, list_keys=2000, list_pages=20, size_mib=8)
+    quick = Options(ops=300, list_keys=2000, list_pages=20, size_mib=8, rounds=1)
     base = quick if args.quick else Options()
     changes = {k: v for k, v in (("ops", args.ops), ("size_mib", args.size_mib),
-                                 ("concurrency", args.concurrency)) if v is not None}
+                                 ("concurrency", args.concurrency), ("rounds", args.rounds),
+                                 ("list_keys", args.list_keys))
+               if v is not None}
     return dataclasses.replace(base, **changes)
 
 
@@ -454,49 +612,73 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ops", type=int, help="requests per small-object scenario (default 5000)")
     p.add_argument("--size-mib", type=int, help="size of the large PUT/GET in MiB (default 1024)")
     p.add_argument("--concurrency", type=int, help="concurrent requests (default 32)")
+    p.add_argument("--list-keys", type=int, help="keys in the listed bucket (default 10,000)")
+    p.add_argument("--rounds", type=int, help="rounds per server, alternating (default 3; --quick 1)")
+    p.add_argument("--no-reference", action="store_true", help="measure s3mock alone")
     p.add_argument("--endpoint", help="benchmark a server that is already running (localhost only)")
-    p.add_argument("--pid", type=int, help="with --endpoint: the server's pid, for its peak RSS")
+    p.add_argument("--pid", type=int, help="with --endpoint: the server's pid, for its RSS and CPU")
     p.add_argument("--server-args", default="",
-                   help="extra s3mock flags, e.g. '--auth strict' (with --workers N, RSS is the first process's)")
+                   help="extra s3mock flags, e.g. '--auth strict' or '--workers 2' (CPU counts "
+                        "every worker; RSS is the first process's)")
     p.add_argument("--timeout", type=float, default=3600, help="give up after this many seconds")
     args = p.parse_args(argv)
     opts = options(args)
     if args.endpoint and urlsplit(args.endpoint).hostname not in ("127.0.0.1", "localhost", "::1"):
         p.error("--endpoint must be on localhost")
-    if min(opts.ops, opts.size_mib, opts.concurrency) < 1:
-        p.error("--ops, --size-mib and --concurrency must be at least 1")
+    if min(opts.ops, opts.size_mib, opts.concurrency, opts.rounds) < 1:
+        p.error("--ops, --size-mib, --concurrency and --rounds must be at least 1")
 
-    def report(r: Result) -> None:
-        if not args.json:
-            print(r.line(), flush=True)
-
-    server = None if args.endpoint else S3MockServer(shlex.split(args.server_args))
-    base_url = args.endpoint or server.base_url  # type: ignore[union-attr]
-    pid = args.pid if args.endpoint else server.pid  # type: ignore[union-attr]
+    servers: dict[str, Server] = {}
+    targets: dict[str, tuple[str, int | None]] = {}
+    runs: dict[str, list[list[Result]]] = {}
     try:
+        if args.endpoint:
+            targets["s3mock"] = (args.endpoint, args.pid)
+        else:
+            servers["s3mock"] = Server("s3mock", shlex.split(args.server_args))
+            if not args.no_reference:
+                servers["reference"] = Server("reference", [])
+            targets = {n: (s.base_url, s.pid) for n, s in servers.items()}
         if not args.json:
-            print(f"benchmarking {base_url} ({os.cpu_count()} cores, Python "
-                  f"{platform.python_version()}, aiohttp {aiohttp.__version__})", flush=True)
-        results = asyncio.run(asyncio.wait_for(run_all(base_url, opts, pid, report=report),
-                                               args.timeout))
-        whole = peak_rss(pid)
+            print(f"benchmarking {', '.join(f'{n} {u}' for n, (u, _) in targets.items())} "
+                  f"({os.cpu_count()} cores, Python {platform.python_version()}, "
+                  f"aiohttp {aiohttp.__version__}), {opts.rounds} round(s)", flush=True)
+
+        async def rounds() -> None:
+            names = list(targets)
+            for i in range(opts.rounds):
+                for name in (names if i % 2 == 0 else names[::-1]):     # ABBA: drift hits both
+                    def report(r: Result, name: str = name) -> None:
+                        if not args.json:
+                            print(f"  [{i + 1} {name:>9}] {r.line()}", flush=True)
+                    url, pid = targets[name]
+                    runs.setdefault(name, []).append(await run_all(url, opts, pid, report=report))
+        asyncio.run(asyncio.wait_for(rounds(), args.timeout))
+        whole = {n: peak_rss(pid) for n, (_, pid) in targets.items()}
     except BaseException:
-        if server is not None:
-            sys.stderr.write("server output (last lines):\n" + "".join(server.output))
+        for server in servers.values():
+            sys.stderr.write(f"{server.name} output (last lines):\n" + "".join(server.output))
         raise
     finally:
-        if server is not None:
+        for server in servers.values():
             server.stop()
-    errors = sum(r.errors for r in results)
+    rows = summarise(runs)
+    errors = sum(row[n]["errors"] for row in rows for n in runs)
     if args.json:
         print(json.dumps({
-            "endpoint": base_url, "cores": os.cpu_count(), "python": platform.python_version(),
+            "endpoints": {n: u for n, (u, _) in targets.items()}, "cores": os.cpu_count(),
+            "python": platform.python_version(), "aiohttp": aiohttp.__version__,
             "platform": platform.platform(), "options": dataclasses.asdict(opts),
-            "scenarios": [dataclasses.asdict(r) for r in results],
-            "server_peak_rss_bytes": whole, "errors": errors}, indent=2))
+            "summary": rows, "server_peak_rss_bytes": whole, "errors": errors,
+            "rounds": {n: [[dataclasses.asdict(r) for r in rs] for rs in rr] for n, rr in runs.items()},
+        }, indent=2))
     else:
-        if whole:
-            print(f"{'server peak RSS (whole run)':<34} {whole / MIB:10.1f} MiB", flush=True)
+        print(f"\nmedian of {opts.rounds} round(s); ratio = s3mock / reference "
+              "(rates: higher is better for s3mock; cpu: lower is)")
+        print("\n".join(summary_lines(rows)))
+        for n, rss in whole.items():
+            if rss:
+                print(f"{n} peak RSS (whole run): {rss / MIB:.1f} MiB", flush=True)
         if errors:
             print(f"FAILED: {errors} requests gave a wrong answer", flush=True)
     return 1 if errors else 0

@@ -116,7 +116,7 @@ def _check_v2_date(headers: Mapping[str, str], now: float) -> None:
         raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
     try:
         t = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):       # OverflowError: a year like 99999999999
         raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
     if abs(now - t) > sigv4.MAX_SKEW:
         server = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -42,14 +42,14 @@ def string_to_sign(method: str, headers: Mapping[str, str], resource_path: str,
 
 
 def sign(secret: str, sts: str) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), sts.encode(), hashlib.sha1).digest()).decode()
+    return base64.b64encode(hmac.new(secret.encode(), sts.encode("utf-8", "surrogateescape"), hashlib.sha1).digest()).decode()
 
 
 def verify(access_key: str, secret: str, provided: str, sts: str) -> None:
-    if not hmac.compare_digest(sign(secret, sts), provided):
+    if not hmac.compare_digest(sign(secret, sts).encode(), provided.encode("utf-8", "surrogateescape")):
         raise S3Error("SignatureDoesNotMatch", AWSAccessKeyId=access_key, StringToSign=sts,
                       SignatureProvided=provided,
-                      StringToSignBytes=" ".join(f"{b:02x}" for b in sts.encode()))
+                      StringToSignBytes=" ".join(f"{b:02x}" for b in sts.encode("utf-8", "surrogateescape")))
 
 
 def check_expires(expires: str, now: float) -> None:
@@ -60,4 +60,4 @@ def check_expires(expires: str, now: float) -> None:
                       "and AWSAccessKeyId parameters") from None
     if now > when:
         iso = lambda t: datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        raise S3Error("AccessDenied", "Request has expired", Expires=iso(when), ServerTime=iso(now))
+        raise S3Error("AccessDenied", "Request has expired", Expires=iso(max(when, 0)), ServerTime=iso(now))

@@ -92,7 +92,7 @@ def _from_http_date(value: str) -> str:
     from email.utils import parsedate_to_datetime
     try:
         return parsedate_to_datetime(value).astimezone(timezone.utc).strftime(_DATE)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):      # OverflowError: a year like 99999999999
         raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
 
 
@@ -192,22 +192,22 @@ def canonical_request(method: str, raw_path: str, query_pairs: Iterable[tuple[st
 
 def string_to_sign(signed: Signed, creq: str) -> str:
     return "\n".join([ALGORITHM, signed.amz_date, signed.credential.scope,
-                      hashlib.sha256(creq.encode()).hexdigest()])
+                      hashlib.sha256(creq.encode("utf-8", "surrogateescape")).hexdigest()])
 
 
 def signing_key(secret: str, cred: Credential) -> bytes:
     key = ("AWS4" + secret).encode()
     for part in (cred.date, cred.region, cred.service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.new(key, part.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
     return key
 
 
 def sign(key: bytes, sts: str) -> str:
-    return hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, sts.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 def _hexbytes(s: str) -> str:
-    return " ".join(f"{b:02x}" for b in s.encode())
+    return " ".join(f"{b:02x}" for b in s.encode("utf-8", "surrogateescape"))
 
 
 def mismatch(access_key: str, sts: str, provided: str, creq: str) -> S3Error:
@@ -238,7 +238,7 @@ def verify(method: str, raw_path: str, query_pairs: list[tuple[str, str]], heade
     creq = canonical_request(method, raw_path, query_pairs, headers, signed, host, payload)
     sts = string_to_sign(signed, creq)
     key = signing_key(secret, signed.credential)
-    if not hmac.compare_digest(sign(key, sts), signed.signature):
+    if not hmac.compare_digest(sign(key, sts).encode(), signed.signature.encode("utf-8", "surrogateescape")):
         raise mismatch(signed.credential.access_key, sts, signed.signature, creq)
     return key
 

@@ -27,6 +27,10 @@ class Ctx:
     request_id: str
     chunk_verifier: object | None = None     # sigv4.ChunkVerifier for signed streaming bodies
     continue_sent: bool = False
+    # Rows authorize() read, handed to the handler's first look-up (used once): the two run with
+    # no await in between, so they see the same database state; later look-ups read again.
+    _bucket: tuple | None = None
+    _object: tuple | None = None
 
     @property
     def headers(self):
@@ -36,9 +40,20 @@ class Ctx:
     def query(self):
         return self.request.query
 
+    def bucket_row(self) -> Bucket | None:
+        """The request's bucket: authorize()'s row the first time after it, else read now."""
+        hit, self._bucket = self._bucket, None
+        return hit[0] if hit is not None else self.store.get_bucket(self.bucket or "")
+
+    def take_object(self):
+        """(True, ObjectMeta or None) if authorize() just read the request's object, once;
+        else (False, None)."""
+        hit, self._object = self._object, None
+        return (True, hit[0]) if hit is not None else (False, None)
+
     def require_bucket(self) -> Bucket:
         assert self.bucket is not None
-        b = self.store.get_bucket(self.bucket)
+        b = self.bucket_row()
         if b is None:
             raise S3Error("NoSuchBucket", BucketName=self.bucket)
         return b

@@ -34,7 +34,8 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
     handler (NoSuchBucket); a missing key is NoSuchKey only for those who may list the bucket."""
     if perm is Perm.NONE or ctx.bucket is None:
         return
-    b = ctx.store.get_bucket(ctx.bucket)
+    b = ctx.bucket_row()
+    ctx._bucket = (b,)
     if b is None:
         return
     who = ctx.principal.canonical_id
@@ -44,6 +45,7 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         return
     if ctx.op in OBJECT_ACL_OPS:
         meta = ctx.store.get_object(b.name, ctx.key or "")
+        ctx._object = (meta,)
         if meta is None:
             if not allowed(who, bucket_acl(b), Perm.READ):
                 raise S3Error("AccessDenied")

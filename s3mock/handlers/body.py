@@ -3,6 +3,7 @@ checks (Content-MD5, x-amz-checksum-* headers and trailers, signed payload SHA-2
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -17,6 +18,7 @@ from s3mock.handlers import Ctx
 from s3mock.storage.blobs import BlobWriter
 
 MAX_OBJECT_SIZE = 5 * 1024**3
+BODY_TIMEOUT = 60.0        # seconds a request body may stall before S3's RequestTimeout
 NET_CHUNK = 256 * 1024
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _NOT_CHECKSUMS = {"x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode"}
@@ -126,9 +128,23 @@ async def send_continue(ctx: Ctx) -> None:
         req.writer.output_size = 0
 
 
+class _Timed:
+    """A body source each read of which must make progress within BODY_TIMEOUT."""
+
+    def __init__(self, content):
+        self.content = content
+
+    async def read(self, n: int) -> bytes:
+        try:
+            async with asyncio.timeout(BODY_TIMEOUT):
+                return await self.content.read(n)
+        except TimeoutError:
+            raise S3Error("RequestTimeout") from None
+
+
 async def raw_chunks(ctx: Ctx, trailers: dict[str, str]) -> AsyncIterator[bytes]:
     await send_continue(ctx)
-    content = ctx.request.content
+    content = _Timed(ctx.request.content)
     if is_chunked(ctx):
         verifier = ctx.chunk_verifier
         decoder = AwsChunkedDecoder(content, decoded_length=declared_length(ctx),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from email.utils import formatdate
 from typing import Iterable, Mapping
@@ -25,7 +26,12 @@ def iso8601(ts: float) -> str:
 
 
 def http_date(ts: float) -> str:
-    return formatdate(int(ts), usegmt=True)
+    return _http_date(int(ts))
+
+
+@functools.lru_cache(maxsize=4096)      # every GET/HEAD formats its object's mtime
+def _http_date(seconds: int) -> str:
+    return formatdate(seconds, usegmt=True)
 
 
 def quoted(etag: str) -> str:

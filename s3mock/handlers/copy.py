@@ -78,15 +78,21 @@ async def copy_object(ctx: Ctx) -> web.Response:
                       "an object to itself without changing the object's metadata, storage class, "
                       "website redirect location or encryption attributes.")
     expect, absent = write_conditions(ctx)
-    segments = [(ctx.store.blobs.link_copy(blob), size) for blob, size in src.segments]
-    meta = new_meta(ctx, bucket.owner, src.size, src.etag, segments)
-    meta.parts_count = src.parts_count
-    if directive == "COPY":
-        meta.content_type, meta.headers, meta.metadata = src.content_type, src.headers, src.metadata
-    meta.checksums, meta.checksum_type = dict(src.checksums), src.checksum_type
-    if algorithm is not None and algorithm not in src.checksums:
-        value = await asyncio.get_running_loop().run_in_executor(None, _hash_blobs, ctx, segments, algorithm)
-        meta.checksums, meta.checksum_type = {algorithm: value}, "FULL_OBJECT"
+    segments: list[tuple[str, int]] = []
+    try:
+        for blob, size in src.segments:
+            segments.append((ctx.store.blobs.link_copy(blob), size))
+        meta = new_meta(ctx, bucket.owner, src.size, src.etag, segments)
+        meta.parts_count = src.parts_count
+        if directive == "COPY":
+            meta.content_type, meta.headers, meta.metadata = src.content_type, src.headers, src.metadata
+        meta.checksums, meta.checksum_type = dict(src.checksums), src.checksum_type
+        if algorithm is not None and algorithm not in src.checksums:
+            value = await asyncio.get_running_loop().run_in_executor(None, _hash_blobs, ctx, segments, algorithm)
+            meta.checksums, meta.checksum_type = {algorithm: value}, "FULL_OBJECT"
+    except BaseException:
+        ctx.store.blobs.unlink(b for b, _ in segments)   # no orphan copies (EIO, source gone)
+        raise
     meta.mtime = time.time()
     if not ctx.store.put_object(meta, expect_etag=expect, expect_absent=absent):
         ctx.store.blobs.unlink(b for b, _ in segments)

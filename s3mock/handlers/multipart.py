@@ -118,21 +118,25 @@ def _copy_range(ctx: Ctx, segments, start: int, end: int, algorithms: list[str])
     """Copy bytes [start, end) of a source into a new blob, hashing as it goes (in a thread)."""
     writer = ctx.store.blobs.writer(algorithms)
     offset = 0
-    for blob_id, size in segments:
-        lo, hi = max(start - offset, 0), min(end - offset, size)
-        offset += size
-        if hi <= lo:
-            continue
-        with open(ctx.store.blobs.path(blob_id), "rb") as f:
-            f.seek(lo)
-            remaining = hi - lo
-            while remaining:
-                data = f.read(min(remaining, 1024 * 1024))
-                if not data:
-                    raise OSError("source blob is shorter than recorded")
-                writer.write_sync(data)
-                remaining -= len(data)
-    writer.close_sync()
+    try:
+        for blob_id, size in segments:
+            lo, hi = max(start - offset, 0), min(end - offset, size)
+            offset += size
+            if hi <= lo:
+                continue
+            with open(ctx.store.blobs.path(blob_id), "rb") as f:
+                f.seek(lo)
+                remaining = hi - lo
+                while remaining:
+                    data = f.read(min(remaining, 1024 * 1024))
+                    if not data:
+                        raise OSError("source blob is shorter than recorded")
+                    writer.write_sync(data)
+                    remaining -= len(data)
+        writer.close_sync()
+    except BaseException:
+        writer.discard_sync()       # no temp file left behind (ENOSPC, EIO, source gone)
+        raise
     return writer
 
 
@@ -198,6 +202,9 @@ async def complete_multipart_upload(ctx: Ctx) -> web.Response:
     up = _upload(ctx)
     requested = _requested_parts(await read_all(ctx, 4 * 1024 * 1024))
     expect, absent = write_conditions(ctx)
+    # Read after the body arrived: a Complete or Abort that won the race meanwhile is NoSuchUpload.
+    if ctx.store.get_upload(up.bucket, up.key, up.upload_id) is None:
+        raise S3Error("NoSuchUpload", UploadId=up.upload_id)
     stored = {p.number: p for p in ctx.store.list_parts(up.upload_id)}
     chosen: list[Part] = []
     last = 0

@@ -57,6 +57,8 @@ def write_conditions(ctx: Ctx) -> tuple[str | None, bool]:
                       "We don't accept the provided value of If-None-Match header for this API")
     expect = if_match.strip().strip('"') if if_match is not None else None
     absent = if_none is not None
+    if expect is None and not absent:
+        return None, False      # unconditional: no need to read the current object
     current = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
     if absent and current is not None:
         raise S3Error("PreconditionFailed", Condition="If-None-Match")
@@ -106,7 +108,9 @@ def lookup(ctx: Ctx) -> ObjectMeta:
     """The object the request names (version `null` only), or NoSuchBucket / NoSuchKey."""
     ctx.require_bucket()
     check_version(ctx)
-    meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
+    cached, meta = ctx.take_object()
+    if not cached:
+        meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
     if meta is None:
         raise S3Error("NoSuchKey", Key=ctx.key)
     return meta

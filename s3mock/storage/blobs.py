@@ -7,6 +7,7 @@ with the network so hashing, writing and receiving overlap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
@@ -18,6 +19,7 @@ from s3mock import checksums
 # Below this, a body is handled on the event loop: a thread hop costs more than the work.
 INLINE_LIMIT = 256 * 1024
 STEP = 1024 * 1024
+EAGER_OPEN = 64       # a GET opens up to this many blobs (parts) before it sends anything
 
 
 class BlobDir:
@@ -69,23 +71,32 @@ class BlobDir:
         loop = asyncio.get_running_loop()
         inline = end - start <= INLINE_LIMIT
         offset = 0
+        wanted = []
         for blob_id, size in segments:
             seg_start, seg_end = offset, offset + size
             offset = seg_end
             if seg_end <= start or seg_start >= end:
                 continue
-            lo, hi = max(start, seg_start) - seg_start, min(end, seg_end) - seg_start
-            with open(self.path(blob_id), "rb", buffering=0) as f:
-                if lo:
-                    f.seek(lo)
-                remaining = hi - lo
-                while remaining > 0:
-                    n = min(STEP, remaining)
-                    data = f.read(n) if inline else await loop.run_in_executor(None, f.read, n)
-                    if not data:
-                        raise OSError(f"blob {blob_id} is shorter than recorded")
-                    remaining -= len(data)
-                    yield data
+            wanted.append((blob_id, max(start, seg_start) - seg_start, min(end, seg_end) - seg_start))
+        with contextlib.ExitStack() as stack:
+            # Open the blobs before the first byte: an overwrite that unlinks them later cannot
+            # cut this read short, and a blob already gone raises before anything was sent.
+            # (Bounded, so a 10,000-part object does not take 10,000 descriptors.)
+            files = [stack.enter_context(open(self.path(b), "rb", buffering=0))
+                     for b, _, _ in wanted[:EAGER_OPEN]]
+            for i, (blob_id, lo, hi) in enumerate(wanted):
+                with (contextlib.nullcontext(files[i]) if i < EAGER_OPEN
+                      else open(self.path(blob_id), "rb", buffering=0)) as f:
+                    if lo:
+                        f.seek(lo)
+                    remaining = hi - lo
+                    while remaining > 0:
+                        n = min(STEP, remaining)
+                        data = f.read(n) if inline else await loop.run_in_executor(None, f.read, n)
+                        if not data:
+                            raise OSError(f"blob {blob_id} is shorter than recorded")
+                        remaining -= len(data)
+                        yield data
 
 
 class BlobWriter:
@@ -152,11 +163,23 @@ class BlobWriter:
         """Move the finished blob into place; returns its id. Its row must be committed next."""
         dest = self.blobs.path(self.blob_id)
         try:
-            os.rename(self.tmp_path, dest)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            os.rename(self.tmp_path, dest)
+            try:
+                os.rename(self.tmp_path, dest)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                os.rename(self.tmp_path, dest)
+        except OSError:
+            self.discard_sync()
+            raise
         return self.blob_id
+
+    def discard_sync(self) -> None:
+        """Close and remove the temp file (for callers off the event loop, and failed places)."""
+        self.file.close()
+        try:
+            os.unlink(self.tmp_path)
+        except FileNotFoundError:
+            pass
 
     async def abort(self) -> None:
         if self._inflight is not None:

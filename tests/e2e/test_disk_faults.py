@@ -1,0 +1,315 @@
+"""Disk faults during writes: a full disk (ENOSPC, a real tmpfs mounted by the test), an I/O error
+(EIO, injected in-process) and a failing SQLite commit. Each failed write answers InternalError
+(500: S3 has no "insufficient storage" code), leaves the previous object intact and no temp file or
+orphan blob behind, and the server keeps serving reads and takes the next write."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
+
+from s3mock.app import STORE, make_app
+from s3mock.config import Settings
+from s3mock.storage import blobs as blobs_mod
+from support import client, start_server
+
+# Lenient auth reads the access key only: this identifies the default user (the owner).
+AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, "
+                         "SignedHeaders=host;x-amz-date, Signature=0",
+        "x-amz-date": "20250101T000000Z"}
+KIB, MIB = 1024, 1024 * 1024
+
+
+def referenced_blobs(data_dir: Path) -> set[str]:
+    db = sqlite3.connect(f"file:{data_dir / 'meta.sqlite3'}?mode=ro", uri=True)
+    try:
+        live = {s[0] for (segs,) in db.execute("SELECT segments FROM objects") for s in json.loads(segs)}
+        live |= {b for (b,) in db.execute("SELECT blob FROM parts")}
+    finally:
+        db.close()
+    return live
+
+
+def assert_no_leftovers(data_dir: Path) -> None:
+    """blobs/ holds exactly the blobs rows point to, and tmp/ is empty."""
+    on_disk = {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
+    assert on_disk == referenced_blobs(data_dir)
+    assert list((data_dir / "tmp").iterdir()) == []
+
+
+def assert_internal_error(resp_status: int, text: str) -> None:
+    assert resp_status == 500, text
+    assert "<Code>InternalError</Code>" in text
+    assert "<Message>We encountered an internal error. Please try again.</Message>" in text
+
+
+# --- ENOSPC: the data directory on a real, small tmpfs -----------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()} (EIO tests cover the path)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(mnt: Path, leave: int) -> Path:
+    """A filler file that leaves about `leave` bytes free on the file system."""
+    st = os.statvfs(mnt)
+    free = st.f_bavail * st.f_frsize
+    filler = mnt / "filler"
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(free - leave, 0))
+    return filler
+
+
+def test_enospc_put_answers_internal_error_and_keeps_the_old_object(small_disk):
+    data_dir = small_disk / "data"
+    srv = start_server(data_dir)
+    try:
+        s3 = client(srv.endpoint, retries={"total_max_attempts": 1})
+        s3.create_bucket(Bucket="full")
+        old = os.urandom(100 * KIB)
+        s3.put_object(Bucket="full", Key="k", Body=old)
+        s3.put_object(Bucket="full", Key="other", Body=b"other")
+        filler = _fill(small_disk, leave=200 * KIB)
+
+        # Below 1 MiB the body is buffered and written once it has all arrived: a clean 500.
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket="full", Key="k", Body=os.urandom(900 * KIB))
+        err = exc.value.response
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert err["Error"]["Code"] == "InternalError"
+        assert err["Error"]["Message"] == "We encountered an internal error. Please try again."
+
+        # A large body fails while it is still arriving: the answer is a 500 or, if the client is
+        # still sending when the server closes, a broken connection. Either way nothing changes.
+        try:
+            s3.put_object(Bucket="full", Key="k", Body=os.urandom(3 * MIB))
+            raise AssertionError("a 3 MiB PUT cannot fit in 200 KiB")
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "InternalError"
+        except (ConnectionClosedError, EndpointConnectionError, ConnectionError):
+            pass
+
+        # still serving reads: the previous bytes, and the listing
+        assert s3.get_object(Bucket="full", Key="k")["Body"].read() == old
+        assert s3.head_object(Bucket="full", Key="k")["ETag"] == f'"{hashlib.md5(old).hexdigest()}"'
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="full")["Contents"]]
+        assert keys == ["k", "other"]
+        assert_no_leftovers(data_dir)
+
+        # space comes back: writes work again
+        filler.unlink()
+        new = os.urandom(900 * KIB)
+        s3.put_object(Bucket="full", Key="k", Body=new)
+        assert s3.get_object(Bucket="full", Key="k")["Body"].read() == new
+        assert_no_leftovers(data_dir)
+    finally:
+        srv.stop("TERM")
+
+
+def test_enospc_upload_part_and_copy(small_disk):
+    data_dir = small_disk / "data"
+    srv = start_server(data_dir)
+    try:
+        s3 = client(srv.endpoint, retries={"total_max_attempts": 1})
+        s3.create_bucket(Bucket="full")
+        src = os.urandom(600 * KIB)
+        s3.put_object(Bucket="full", Key="src", Body=src)
+        up = s3.create_multipart_upload(Bucket="full", Key="mp")["UploadId"]
+        filler = _fill(small_disk, leave=200 * KIB)
+        with pytest.raises(ClientError) as exc:
+            s3.upload_part(Bucket="full", Key="mp", UploadId=up, PartNumber=1, Body=os.urandom(900 * KIB))
+        assert exc.value.response["Error"]["Code"] == "InternalError"
+        # UploadPartCopy writes a new blob too
+        with pytest.raises(ClientError) as exc:
+            s3.upload_part_copy(Bucket="full", Key="mp", UploadId=up, PartNumber=1,
+                                CopySource={"Bucket": "full", "Key": "src"})
+        assert exc.value.response["Error"]["Code"] == "InternalError"
+        assert s3.list_parts(Bucket="full", Key="mp", UploadId=up).get("Parts", []) == []
+        assert s3.get_object(Bucket="full", Key="src")["Body"].read() == src
+        assert_no_leftovers(data_dir)
+        filler.unlink()
+        # the upload survived the failures and completes
+        etag = s3.upload_part(Bucket="full", Key="mp", UploadId=up, PartNumber=1, Body=b"tail")["ETag"]
+        s3.complete_multipart_upload(Bucket="full", Key="mp", UploadId=up,
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        assert s3.get_object(Bucket="full", Key="mp")["Body"].read() == b"tail"
+        assert_no_leftovers(data_dir)
+    finally:
+        srv.stop("TERM")
+
+
+# --- EIO and SQLite failures, injected into an in-process server ------------------------------
+
+@pytest.fixture
+async def app_client(aiohttp_client, tmp_path):
+    c = await aiohttp_client(make_app(Settings(data_dir=tmp_path)), headers=AUTH)
+    c.data_dir = tmp_path
+    c.store = c.server.app[STORE]
+    resp = await c.put("/faults")
+    assert resp.status == 200
+    return c
+
+
+def _eio(*_args, **_kw):
+    raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+async def _put(c, key: str, body: bytes, **headers) -> tuple[int, str]:
+    resp = await c.put(f"/faults/{key}", data=body, headers=headers)
+    return resp.status, await resp.text()
+
+
+async def _get(c, key: str) -> bytes:
+    resp = await c.get(f"/faults/{key}")
+    assert resp.status == 200, await resp.text()
+    return await resp.read()
+
+
+@pytest.mark.parametrize("size", [10 * KIB, 300 * KIB, 3 * MIB], ids=["inline", "mid", "threaded"])
+async def test_eio_while_writing_a_put(app_client, monkeypatch, size):
+    c = app_client
+    old = os.urandom(5000)
+    assert (await _put(c, "k", old))[0] == 200
+    with monkeypatch.context() as m:
+        m.setattr(blobs_mod.BlobWriter, "_consume", _eio)
+        try:
+            status, text = await _put(c, "k", os.urandom(size))
+            assert_internal_error(status, text)
+        except OSError:      # aiohttp ClientConnectionError: closed while the client still sent
+            assert size > blobs_mod.STEP
+    assert await _get(c, "k") == old
+    assert_no_leftovers(c.data_dir)
+    new = os.urandom(size)
+    assert (await _put(c, "k", new))[0] == 200
+    assert await _get(c, "k") == new
+    assert_no_leftovers(c.data_dir)
+
+
+async def test_eio_when_the_blob_is_renamed_into_place(app_client, monkeypatch):
+    c = app_client
+    assert (await _put(c, "k", b"old"))[0] == 200
+    with monkeypatch.context() as m:
+        m.setattr(blobs_mod.os, "rename", _eio)
+        assert_internal_error(*await _put(c, "k", b"new body"))
+    assert await _get(c, "k") == b"old"
+    assert_no_leftovers(c.data_dir)
+
+
+async def test_eio_during_copy_object(app_client, monkeypatch):
+    c = app_client
+    assert (await _put(c, "src", b"source"))[0] == 200
+    assert (await _put(c, "dst", b"old dst"))[0] == 200
+    with monkeypatch.context() as m:
+        m.setattr(blobs_mod.os, "link", _eio)
+        status, text = await _put(c, "dst", b"", **{"x-amz-copy-source": "/faults/src"})
+        assert_internal_error(status, text)
+    assert await _get(c, "dst") == b"old dst"
+    assert_no_leftovers(c.data_dir)
+    status, text = await _put(c, "dst", b"", **{"x-amz-copy-source": "/faults/src"})
+    assert status == 200, text
+    assert await _get(c, "dst") == b"source"
+
+
+async def test_eio_during_upload_part_and_upload_part_copy(app_client, monkeypatch):
+    c = app_client
+    assert (await _put(c, "src", b"source"))[0] == 200
+    resp = await c.post("/faults/mp?uploads")
+    upload_id = (await resp.text()).split("<UploadId>")[1].split("</UploadId>")[0]
+    with monkeypatch.context() as m:
+        m.setattr(blobs_mod.BlobWriter, "_consume", _eio)
+        resp = await c.put(f"/faults/mp?partNumber=1&uploadId={upload_id}", data=b"part")
+        assert_internal_error(resp.status, await resp.text())
+        resp = await c.put(f"/faults/mp?partNumber=1&uploadId={upload_id}",
+                           headers={"x-amz-copy-source": "/faults/src"})
+        assert_internal_error(resp.status, await resp.text())
+    assert_no_leftovers(c.data_dir)
+    resp = await c.put(f"/faults/mp?partNumber=1&uploadId={upload_id}", data=b"part")
+    assert resp.status == 200
+    etag = resp.headers["ETag"]
+    doc = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>"
+           "</CompleteMultipartUpload>")
+    resp = await c.post(f"/faults/mp?uploadId={upload_id}", data=doc)
+    assert resp.status == 200, await resp.text()
+    assert await _get(c, "mp") == b"part"
+    assert_no_leftovers(c.data_dir)
+
+
+class _FailingCommit:
+    """The store's connection, except that COMMIT fails like a full disk while `failing`."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db, self.failing = db, True
+
+    def execute(self, sql, *args):
+        if self.failing and sql == "COMMIT":
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+async def test_failing_sqlite_commit(app_client, monkeypatch):
+    c = app_client
+    assert (await _put(c, "k", b"old"))[0] == 200
+    resp = await c.post("/faults/mp?uploads")
+    upload_id = (await resp.text()).split("<UploadId>")[1].split("</UploadId>")[0]
+    failing = _FailingCommit(c.store.db)
+    monkeypatch.setattr(c.store, "db", failing)
+    assert_internal_error(*await _put(c, "k", b"new"))
+    assert_internal_error(*await _put(c, "k2", os.urandom(2 * MIB)))
+    resp = await c.put(f"/faults/mp?partNumber=1&uploadId={upload_id}", data=b"part")
+    assert_internal_error(resp.status, await resp.text())
+    # CopyObject: the hard-linked copy is dropped with its row
+    status, text = await _put(c, "copy", b"", **{"x-amz-copy-source": "/faults/k"})
+    assert_internal_error(status, text)
+    resp = await c.delete("/faults/k")
+    assert_internal_error(resp.status, await resp.text())
+    failing.failing = False
+    assert await _get(c, "k") == b"old"
+    assert (await c.get("/faults/k2")).status == 404
+    assert (await c.get("/faults/copy")).status == 404
+    assert_no_leftovers(c.data_dir)
+    # the failed COMMIT did not leave a transaction open: the next writes work
+    assert (await _put(c, "k", b"new"))[0] == 200
+    assert await _get(c, "k") == b"new"
+    resp = await c.put(f"/faults/mp?partNumber=1&uploadId={upload_id}", data=b"part")
+    assert resp.status == 200
+    assert_no_leftovers(c.data_dir)
+
+
+async def test_database_locked_too_long(app_client):
+    """Another process holds the write lock past the busy timeout: InternalError, nothing left."""
+    c = app_client
+    assert (await _put(c, "k", b"old"))[0] == 200
+    c.store.db.execute("PRAGMA busy_timeout=50")
+    other = sqlite3.connect(c.data_dir / "meta.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        assert_internal_error(*await _put(c, "k", os.urandom(400 * KIB)))
+        assert await _get(c, "k") == b"old"
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert_no_leftovers(c.data_dir)
+    assert (await _put(c, "k", b"new"))[0] == 200
+    assert await _get(c, "k") == b"new"
