@@ -12,6 +12,8 @@ from s3mock.storage.base import Bucket, ObjectMeta
 # Canonical id S3 gives objects written anonymously.
 ANONYMOUS_ID = acl.ANONYMOUS_ID
 # Checked against the object's ACL; everything else against the bucket's.
+# Allowed to the upload's initiator and the bucket owner only (mpuoverview.html#mpuAndPermissions).
+INITIATOR_OPS = frozenset({Op.ListParts, Op.AbortMultipartUpload})
 OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl})
 
 
@@ -43,6 +45,13 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         if who != b.owner:
             raise S3Error("AccessDenied")
         return
+    if ctx.op in INITIATOR_OPS:
+        upload = ctx.store.get_upload(b.name, ctx.key or "", ctx.query.get("uploadId", ""))
+        if upload is not None:
+            # S3: only the initiator and the bucket owner; no ACL grants these.
+            if who not in (upload.owner, b.owner):
+                raise S3Error("AccessDenied")
+            return
     if ctx.op in OBJECT_ACL_OPS:
         meta = ctx.store.get_object(b.name, ctx.key or "")
         ctx._object = (meta,)

@@ -6,9 +6,8 @@ What S3 checks (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overvi
 mpuoverview.html#mpuAndPermissions): UploadPart, UploadPartCopy and CompleteMultipartUpload are
 s3:PutObject (bucket WRITE), CopyObject and UploadPartCopy also need READ on the source object;
 GetBucketLocation, GetBucketVersioning and the CORS configuration belong to the bucket owner alone.
-ListParts and AbortMultipartUpload by someone other than the initiator or the bucket owner are
-left out where the bucket ACL grants READ or WRITE: S3 ties them to the initiator, s3mock to the
-bucket ACL (see the README's Security section); on a bucket granting nothing both refuse.
+ListParts and AbortMultipartUpload belong to the upload's initiator and the bucket owner, whatever
+the bucket ACL grants.
 """
 
 from __future__ import annotations
@@ -150,7 +149,7 @@ def op_list_parts(c, owner, bucket, allowed, source):
 
 
 MULTIPART_OPS = {
-    # op -> (bucket permission it needs, decided for non-owners only on buckets granting nothing)
+    # op -> (bucket permission it needs, or True: initiator and bucket owner only)
     "UploadPartCopy": ("WRITE", op_upload_part_copy, False),
     "CompleteMultipartUpload": ("WRITE", op_complete, False),
     "AbortMultipartUpload": ("WRITE", op_abort, True),
@@ -164,12 +163,24 @@ def _multipart_cases() -> list:
         for who in WHO:
             for op, (perm, _, initiator_only) in MULTIPART_OPS.items():
                 perms = bucket_perms(acl_name, who)
-                if who != "owner" and initiator_only and perms:
-                    continue       # S3: initiator or bucket owner; s3mock: the bucket ACL (README)
-                allowed = perm in perms
+                # the upload is the owner's: only the owner (initiator and bucket owner) may list/abort it
+                allowed = who == "owner" if initiator_only else perm in perms
                 out.append(pytest.param(acl_name, who, op, allowed,
                                         id=f"{acl_name}/{who}/{op}-{'allow' if allowed else 'deny'}"))
     return out
+
+
+def test_the_initiator_and_the_bucket_owner_may_list_and_abort_an_upload(clients):
+    owner, second = clients["owner"], clients["second"]
+    bucket = new_name("initiator")
+    owner.create_bucket(Bucket=bucket, ACL="public-read-write")
+    for aborter in (second, owner):
+        up = second.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+        second.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=1, Body=BODY)
+        assert [p["Size"] for p in second.list_parts(Bucket=bucket, Key="k", UploadId=up)["Parts"]] == [len(BODY)]
+        assert [p["Size"] for p in owner.list_parts(Bucket=bucket, Key="k", UploadId=up)["Parts"]] == [len(BODY)]
+        aborter.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=up)
+        assert owner.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 @pytest.mark.parametrize("acl_name,who,op,allowed", _multipart_cases())
