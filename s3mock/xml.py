@@ -75,15 +75,29 @@ def text(el: etree._Element, name: str, default: str | None = None) -> str | Non
     return c.text or ""
 
 
-# A node's content: None (omitted), str/int (text), bool ("true"/"false"), or a list of
-# (tag, content) pairs for nested elements. Repeat a tag by repeating the pair.
+# A node's content: None (omitted), str/int (text), bool ("true"/"false"), Raw (markup already
+# rendered), or a list of (tag, content) pairs for nested elements. Repeat a tag by repeating the pair.
 Content = Any
+
+
+class Raw(str):
+    """Markup rendered by the caller (a listing's thousand entries), emitted as it is."""
+
+
+def text_of(value: str) -> str:
+    """Escape character data for element content."""
+    if "&" in value or "<" in value or ">" in value:
+        return escape(value)
+    return value
 
 
 def _emit(out: list[str], tag: str, value: Content) -> None:
     if type(value) is str:      # the common case first (listings emit ~10 elements a key)
         if "&" in value or "<" in value or ">" in value:
             value = escape(value)
+        out.append(f"<{tag}>{value}</{tag}>")
+        return
+    if type(value) is Raw:
         out.append(f"<{tag}>{value}</{tag}>")
         return
     if type(value) is int:

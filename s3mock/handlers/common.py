@@ -22,7 +22,12 @@ MAX_KEY_BYTES = 1024
 
 
 def iso8601(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+    return _iso_seconds(int(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_seconds(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
 
 
 def http_date(ts: float) -> str:

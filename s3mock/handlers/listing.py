@@ -8,6 +8,7 @@ from urllib.parse import quote_plus
 
 from aiohttp import web
 
+from s3mock import xml
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
 from s3mock.handlers.common import int_arg, iso8601, quoted, xml_response
@@ -26,18 +27,26 @@ def encoder(ctx: Ctx):
     return lambda s: None if s is None else quote_plus(s, safe="/~-_.")
 
 
-def _contents(ctx: Ctx, m: ObjectMeta, enc, owner: bool, version: bool = False) -> list:
-    out: list = [("Key", enc(m.key))]
+def _contents(ctx: Ctx, m: ObjectMeta, enc, owner: bool, version: bool = False,
+              owners: dict | None = None) -> xml.Raw:
+    """One Contents (or Version) entry, rendered at once: a page holds a thousand of them."""
+    out = [f"<Key>{xml.text_of(enc(m.key))}</Key>"]
     if version:
-        out += [("VersionId", "null"), ("IsLatest", True)]
-    out += [("LastModified", iso8601(m.mtime)), ("ETag", quoted(m.etag))]
-    out += [("ChecksumAlgorithm", alg) for alg in m.checksums]
+        out.append("<VersionId>null</VersionId><IsLatest>true</IsLatest>")
+    out.append(f"<LastModified>{iso8601(m.mtime)}</LastModified><ETag>{quoted(m.etag)}</ETag>")
+    for alg in m.checksums:
+        out.append(f"<ChecksumAlgorithm>{alg}</ChecksumAlgorithm>")
     if m.checksums and m.checksum_type:
-        out.append(("ChecksumType", m.checksum_type))
-    out += [("Size", m.size), ("StorageClass", "STANDARD")]
+        out.append(f"<ChecksumType>{m.checksum_type}</ChecksumType>")
+    out.append(f"<Size>{m.size}</Size><StorageClass>STANDARD</StorageClass>")
     if owner:
-        out.append(("Owner", owner_element(m.owner, ctx)))
-    return out
+        cache = owners if owners is not None else {}
+        rendered = cache.get(m.owner)
+        if rendered is None:
+            rendered = cache[m.owner] = "".join(
+                f"<{tag}>{xml.text_of(value)}</{tag}>" for tag, value in owner_element(m.owner, ctx))
+        out.append(f"<Owner>{rendered}</Owner>")
+    return xml.Raw("".join(out))
 
 
 def _page(ctx: Ctx, after: str):
@@ -65,7 +74,8 @@ async def list_objects(ctx: Ctx) -> web.Response:
     content.append(("IsTruncated", page.truncated))
     if page.truncated and q.get("delimiter"):
         content.append(("NextMarker", enc(page.last)))
-    content += [("Contents", _contents(ctx, m, enc, True)) for m in page.entries]
+    owners: dict = {}
+    content += [("Contents", _contents(ctx, m, enc, True, owners=owners)) for m in page.entries]
     content += _common(page, enc)
     if "encoding-type" in q:
         content.append(("EncodingType", q["encoding-type"]))
@@ -110,7 +120,8 @@ async def list_objects_v2(ctx: Ctx) -> web.Response:
         content.append(("NextContinuationToken", _token(page.last)))
     if "start-after" in q:
         content.append(("StartAfter", enc(start_after)))
-    content += [("Contents", _contents(ctx, m, enc, owner)) for m in page.entries]
+    owners: dict = {}
+    content += [("Contents", _contents(ctx, m, enc, owner, owners=owners)) for m in page.entries]
     content += _common(page, enc)
     if "encoding-type" in q:
         content.append(("EncodingType", q["encoding-type"]))
@@ -142,7 +153,9 @@ async def list_object_versions(ctx: Ctx) -> web.Response:
         content.append(("NextKeyMarker", enc(page.last)))
         if page.entries and page.last == page.entries[-1].key:
             content.append(("NextVersionIdMarker", "null"))
-    content += [("Version", _contents(ctx, m, enc, True, version=True)) for m in page.entries]
+    owners: dict = {}
+    content += [("Version", _contents(ctx, m, enc, True, version=True, owners=owners))
+                for m in page.entries]
     content += _common(page, enc)
     if "encoding-type" in q:
         content.append(("EncodingType", q["encoding-type"]))

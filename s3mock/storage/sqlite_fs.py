@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWI
 
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
              "checksum_type, segments, parts_count, acl")
+# What a listing shows of an object: no content headers, metadata, segments or ACL to decode.
+_LIST_COLS = "bucket, key, size, etag, mtime, owner, checksums, checksum_type"
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
@@ -49,6 +51,12 @@ def _obj(row: tuple) -> ObjectMeta:
                       {} if metadata == "{}" else _scan(metadata, 0)[0],
                       {} if sums == "{}" else _scan(sums, 0)[0], stype,
                       [tuple(s) for s in _scan(segs, 0)[0]], pc, acl)
+
+
+def _listed(row: tuple) -> ObjectMeta:
+    bucket, key, size, etag, mtime, owner, sums, stype = row
+    return ObjectMeta(bucket, key, size, etag, mtime, owner,
+                      checksums={} if sums == "{}" else _scan(sums, 0)[0], checksum_type=stype)
 
 
 def _obj_row(m: ObjectMeta) -> tuple:
@@ -197,12 +205,13 @@ class SqliteStore:
 
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
                      limit: int = 1000) -> Listed:
-        """Keys (ObjectMeta) and common prefixes after `after`, in UTF-8 order: a range scan."""
+        """Keys and common prefixes after `after`, in UTF-8 order: a range scan. Entries carry what a
+        listing shows (key, size, etag, mtime, owner, checksums), not content headers or segments."""
         out = Listed()
         if limit <= 0:
             return out      # S3: max-keys=0 is an empty page that is not truncated
         upper = _successor(prefix) if prefix else None
-        sql = (f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key >= ? "
+        sql = (f"SELECT {_LIST_COLS} FROM objects WHERE bucket=? AND key >= ? "
                f"{'AND key < ?' if upper is not None else ''} ORDER BY key LIMIT ?")
         # key + NUL is the smallest string after key: every bound below is inclusive.
         cursor = max(prefix, after + "\0") if after else prefix
@@ -227,7 +236,7 @@ class SqliteStore:
                     out.truncated = True
                     return out
                 if common is None:
-                    out.entries.append(_obj(row))
+                    out.entries.append(_listed(row))
                     out.last = key
                     cursor = key + "\0"
                     continue
