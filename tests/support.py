@@ -11,7 +11,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import hashlib
+import json
+import sqlite3
+
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from botocore.config import Config
 
 ACCESS_KEY = "test"
@@ -76,3 +82,29 @@ def client(endpoint: str, service: str = "s3", **config) -> object:
         service, endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
         config=Config(**config) if config else None)
+
+
+def error_of(fn, **kwargs) -> dict:
+    """The error response of a boto3 call that must fail."""
+    with pytest.raises(ClientError) as exc:
+        fn(**kwargs)
+    return exc.value.response
+
+
+def status(resp: dict) -> int:
+    return resp["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def md5_etag(data: bytes) -> str:
+    return f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def referenced_blobs(data_dir: Path) -> set[str]:
+    """Blob ids the metadata database points to (objects' segments and parts)."""
+    db = sqlite3.connect(f"file:{data_dir / 'meta.sqlite3'}?mode=ro", uri=True)
+    try:
+        live = {s[0] for (segs,) in db.execute("SELECT segments FROM objects") for s in json.loads(segs)}
+        live |= {b for (b,) in db.execute("SELECT blob FROM parts")}
+    finally:
+        db.close()
+    return live

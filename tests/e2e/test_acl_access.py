@@ -25,7 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from lxml import etree
 
-from support import start_server
+from support import start_server, status
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -65,10 +65,6 @@ def clients(strict) -> dict[str, Any]:
 
 def new_name(prefix: str = "acl") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-def status(resp: dict) -> int:
-    return resp["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def assert_denied(call: Callable[[], Any], head: bool = False) -> None:

@@ -11,18 +11,9 @@ from datetime import datetime
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
+from support import error_of, status
 
-
-def error_of(fn, **kwargs) -> dict:
-    with pytest.raises(ClientError) as exc:
-        fn(**kwargs)
-    return exc.value.response
-
-
-def status(resp: dict) -> int:
-    return resp["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def new_name() -> str:

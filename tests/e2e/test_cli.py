@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -12,6 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from support import md5_etag
 
 MIB = 1024 * 1024
 
@@ -42,10 +43,6 @@ def aws(endpoint, tmp_path):
 @pytest.fixture
 def name():
     return f"cli-{uuid.uuid4().hex[:16]}"
-
-
-def md5_etag(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 def test_mb_cp_ls_rm_rb(aws, s3, name, tmp_path):

@@ -6,30 +6,16 @@ DeleteObjects with Quiet, the 1000-key limit and VersionId "null".
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from botocore.exceptions import ClientError
+
+from support import error_of, md5_etag, status
 
 SELF_COPY = ("This copy request is illegal because it is trying to copy an object to itself without "
              "changing the object's metadata, storage class, website redirect location or encryption "
              "attributes.")
-
-
-def error_of(fn, **kwargs) -> dict:
-    with pytest.raises(ClientError) as exc:
-        fn(**kwargs)
-    return exc.value.response
-
-
-def status(resp: dict) -> int:
-    return resp["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def md5_etag(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 @pytest.fixture

@@ -7,37 +7,24 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import sqlite3
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from s3mock.app import STORE, make_app
 from s3mock.config import Settings
 from s3mock.storage import blobs as blobs_mod
-from support import client, start_server
+from support import client, referenced_blobs, start_server
 
 # Lenient auth reads the access key only: this identifies the default user (the owner).
 AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, "
                          "SignedHeaders=host;x-amz-date, Signature=0",
         "x-amz-date": "20250101T000000Z"}
 KIB, MIB = 1024, 1024 * 1024
-
-
-def referenced_blobs(data_dir: Path) -> set[str]:
-    db = sqlite3.connect(f"file:{data_dir / 'meta.sqlite3'}?mode=ro", uri=True)
-    try:
-        live = {s[0] for (segs,) in db.execute("SELECT segments FROM objects") for s in json.loads(segs)}
-        live |= {b for (b,) in db.execute("SELECT blob FROM parts")}
-    finally:
-        db.close()
-    return live
 
 
 def assert_no_leftovers(data_dir: Path) -> None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
 import random
-import sqlite3
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from support import client, start_server
+from support import client, referenced_blobs, start_server
 
 MIB = 1024 * 1024
 
@@ -111,16 +108,6 @@ def _size(rng: random.Random) -> int:
     return rng.choice([0, 1, 100, 8191, 70_000, 300_000, rng.randint(0, 2 * MIB), 2 * MIB])
 
 
-def _referenced_blobs(data_dir: Path) -> set[str]:
-    db = sqlite3.connect(f"file:{data_dir / 'meta.sqlite3'}?mode=ro", uri=True)
-    try:
-        live = {s[0] for (segs,) in db.execute("SELECT segments FROM objects") for s in json.loads(segs)}
-        live |= {b for (b,) in db.execute("SELECT blob FROM parts")}
-    finally:
-        db.close()
-    return live
-
-
 def test_sigkill_during_concurrent_puts(tmp_path):
     data_dir = tmp_path / "data"
     srv = start_server(data_dir)
@@ -209,7 +196,7 @@ def test_sigkill_during_concurrent_puts(tmp_path):
 
         # start-up left no orphan: blobs/ holds exactly the referenced blobs and tmp/ is empty
         on_disk = {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
-        assert on_disk == _referenced_blobs(data_dir)
+        assert on_disk == referenced_blobs(data_dir)
         assert [p for p in (data_dir / "tmp").rglob("*")] == []
         assert sorted(p.name for p in data_dir.iterdir() if p.is_dir()) == ["blobs", "tmp"]
     finally:

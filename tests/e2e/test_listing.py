@@ -11,7 +11,8 @@ from urllib.parse import unquote_plus
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+
+from support import error_of, status
 
 # 25 keys; several share prefixes, some are multi-byte (UTF-8 order differs from UTF-16 order
 # only through surrogates, so the emoji and U+FF61 pair checks it).
@@ -22,16 +23,6 @@ KEYS = [f"k{i:02d}" for i in range(15)] + [
 UTF8_ORDER = sorted(KEYS, key=lambda k: k.encode("utf-8"))
 TREE = ["photos/2024/a.jpg", "photos/2024/b.jpg", "photos/2025/c.jpg", "photos/top.jpg",
         "readme.txt", "videos/v.mp4"]
-
-
-def error_of(fn, **kwargs) -> dict:
-    with pytest.raises(ClientError) as exc:
-        fn(**kwargs)
-    return exc.value.response
-
-
-def status(resp: dict) -> int:
-    return resp["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def fill(s3, bucket: str, keys) -> None:

@@ -7,33 +7,19 @@ awkward keys, single-range GETs, conditional GET/HEAD/PUT, response-* overrides 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from botocore.exceptions import ClientError
+
+from support import error_of, md5_etag, status
 
 DATA = b"0123456789abcdefghij"          # 20 bytes
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
-def error_of(fn, **kwargs) -> dict:
-    with pytest.raises(ClientError) as exc:
-        fn(**kwargs)
-    return exc.value.response
-
-
-def status(resp: dict) -> int:
-    return resp["ResponseMetadata"]["HTTPStatusCode"]
-
-
 def headers(resp: dict) -> dict:
     return resp["ResponseMetadata"]["HTTPHeaders"]
-
-
-def md5_etag(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
 
 
 @pytest.fixture
