@@ -95,7 +95,8 @@ def _host_id(request: web.Request) -> str:
 
 @web.middleware
 async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """2. Resolve the S3 operation, bucket and key (path or virtual-host style)."""
+    """2. Resolve the S3 operation, bucket and key (path or virtual-host style). Tooling paths get
+    no route: later steps recognise them by its absence."""
     if _is_admin(request):
         return await handler(request)
     settings = request.app[SETTINGS]
@@ -108,9 +109,10 @@ async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """3. Preflights are answered here, before auth; other requests keep the matched rule's
     headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
-    if _is_admin(request):
+    resolved = request.get(ROUTE)
+    if resolved is None:
         return await handler(request)
-    resolved, cache = request[ROUTE], request.app[CORS_CACHE]
+    cache = request.app[CORS_CACHE]
     if resolved.op is Op.Preflight:
         decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
         request[CORS_LOG] = "refused" if response is None else f"rule:{decision.rule}"
@@ -131,10 +133,11 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
-    if _is_admin(request):
+    resolved = request.get(ROUTE)
+    if resolved is None:
         request[PRINCIPAL] = ANONYMOUS
         return await handler(request)
-    settings, resolved = request.app[SETTINGS], request[ROUTE]
+    settings = request.app[SETTINGS]
     path, _, query = request.raw_path.partition("?")
     result = authenticate(
         AuthRequest(request.method, path, query, request.headers, request.host, resolved.bucket,
@@ -148,13 +151,13 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """The handler of the operation the route middleware found."""
-    if _is_admin(request):
+    resolved = request.get(ROUTE)
+    if resolved is None:
         admin = ADMIN.get((request.method, request.path))
         if admin is None:
             raise S3Error("NotImplemented")
         app = request.app
         return await admin(request, app[SETTINGS], app[STORE], app[CORS_CACHE])
-    resolved = request[ROUTE]
     handler = HANDLERS.get(resolved.op)
     if handler is None:
         raise S3Error("NotImplemented")
