@@ -81,7 +81,8 @@ Content = Any
 
 
 class Raw(str):
-    """Markup rendered by the caller (a listing's thousand entries), emitted as it is."""
+    """Markup rendered by the caller (a listing's thousand entries), emitted as it is; under the
+    tag None, without an element around it."""
 
 
 def text_of(value: str) -> str:
@@ -98,7 +99,7 @@ def _emit(out: list[str], tag: str, value: Content) -> None:
         out.append(f"<{tag}>{value}</{tag}>")
         return
     if type(value) is Raw:
-        out.append(f"<{tag}>{value}</{tag}>")
+        out.append(f"<{tag}>{value}</{tag}>" if tag is not None else value)
         return
     if type(value) is int:
         out.append(f"<{tag}>{value}</{tag}>")

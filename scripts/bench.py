@@ -452,6 +452,18 @@ async def get_big(base_url: str, opts: Options, state: State) -> Result:
 Scenario = Callable[[str, Options, State], Awaitable[Result]]
 SCENARIOS: tuple[Scenario, ...] = (put_small, get_small, head_small, list_pages, preflight,
                                    put_big, get_big)
+NAMES = {"put": put_small, "get": get_small, "head": head_small, "list": list_pages,
+         "preflight": preflight, "put-big": put_big, "get-big": get_big}
+NEEDS = {get_small: put_small, head_small: put_small, get_big: put_big}   # reads what these wrote
+
+
+def chosen(names: list[str] | None) -> tuple[Scenario, ...]:
+    """The named scenarios and those they read from, in the usual order (all when None)."""
+    if not names:
+        return SCENARIOS
+    want = {NAMES[n] for n in names}
+    want |= {NEEDS[s] for s in want if s in NEEDS}
+    return tuple(s for s in SCENARIOS if s in want)
 
 
 # --- servers ---------------------------------------------------------------------------------------
@@ -620,6 +632,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server-args", default="",
                    help="extra s3mock flags, e.g. '--auth strict' or '--workers 2' (CPU counts "
                         "every worker; RSS is the first process's)")
+    p.add_argument("--only", action="append", choices=list(NAMES),
+                   help="run this scenario (repeatable; get/head also run put, get-big put-big)")
     p.add_argument("--timeout", type=float, default=3600, help="give up after this many seconds")
     args = p.parse_args(argv)
     opts = options(args)
@@ -652,7 +666,8 @@ def main(argv: list[str] | None = None) -> int:
                         if not args.json:
                             print(f"  [{i + 1} {name:>9}] {r.line()}", flush=True)
                     url, pid = targets[name]
-                    runs.setdefault(name, []).append(await run_all(url, opts, pid, report=report))
+                    runs.setdefault(name, []).append(await run_all(url, opts, pid, chosen(args.only),
+                                                                   report))
         asyncio.run(asyncio.wait_for(rounds(), args.timeout))
         whole = {n: peak_rss(pid) for n, (_, pid) in targets.items()}
     except BaseException:

@@ -1,15 +1,13 @@
-"""Helpers shared by handlers: XML responses, S3 date formats, ETags, object headers in and out."""
+"""Helpers shared by handlers: XML responses, ETags, object headers in and out."""
 
 from __future__ import annotations
 
-import functools
-import time
-from email.utils import formatdate
 from typing import Iterable, Mapping
 
 from aiohttp import web
 
 from s3mock import checksums, xml
+from s3mock.dates import http_date
 from s3mock.errors import S3Error
 from s3mock.storage.base import ObjectMeta
 
@@ -19,24 +17,6 @@ CONTENT_HEADERS = ("Content-Disposition", "Content-Encoding", "Content-Language"
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 MAX_METADATA_BYTES = 2048
 MAX_KEY_BYTES = 1024
-
-
-def iso8601(ts: float) -> str:
-    return _iso_seconds(int(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
-
-
-@functools.lru_cache(maxsize=4096)
-def _iso_seconds(seconds: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-
-
-def http_date(ts: float) -> str:
-    return _http_date(int(ts))
-
-
-@functools.lru_cache(maxsize=4096)      # every GET/HEAD formats its object's mtime
-def _http_date(seconds: int) -> str:
-    return formatdate(seconds, usegmt=True)
 
 
 def quoted(etag: str) -> str:

@@ -9,10 +9,11 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from s3mock import checksums, conditions
+from s3mock.dates import iso8601
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
 from s3mock.handlers.access import allowed, bucket_acl, can_read_object
-from s3mock.handlers.common import check_key, checksum_elements, iso8601, quoted, xml_response
+from s3mock.handlers.common import check_key, checksum_elements, quoted, xml_response
 from s3mock.handlers.object import new_meta, write_conditions
 from s3mock.operations import Op, Perm
 from s3mock.storage.base import ObjectMeta

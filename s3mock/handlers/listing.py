@@ -11,10 +11,10 @@ from aiohttp import web
 from s3mock import xml
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
-from s3mock.handlers.common import int_arg, iso8601, quoted, xml_response
+from s3mock.handlers.common import int_arg, xml_response
 from s3mock.handlers.service import owner_element
 from s3mock.operations import Op
-from s3mock.storage.base import ObjectMeta
+from s3mock.storage.base import Listed
 
 
 def encoder(ctx: Ctx):
@@ -27,25 +27,23 @@ def encoder(ctx: Ctx):
     return lambda s: None if s is None else quote_plus(s, safe="/~-_.")
 
 
-def _contents(ctx: Ctx, m: ObjectMeta, enc, owner: bool, version: bool = False,
-              owners: dict | None = None) -> xml.Raw:
-    """One Contents (or Version) entry, rendered at once: a page holds a thousand of them."""
-    out = [f"<Key>{xml.text_of(enc(m.key))}</Key>"]
-    if version:
-        out.append("<VersionId>null</VersionId><IsLatest>true</IsLatest>")
-    out.append(f"<LastModified>{iso8601(m.mtime)}</LastModified><ETag>{quoted(m.etag)}</ETag>")
-    for alg in m.checksums:
-        out.append(f"<ChecksumAlgorithm>{alg}</ChecksumAlgorithm>")
-    if m.checksums and m.checksum_type:
-        out.append(f"<ChecksumType>{m.checksum_type}</ChecksumType>")
-    out.append(f"<Size>{m.size}</Size><StorageClass>STANDARD</StorageClass>")
-    if owner:
-        cache = owners if owners is not None else {}
-        rendered = cache.get(m.owner)
-        if rendered is None:
-            rendered = cache[m.owner] = "".join(
-                f"<{tag}>{xml.text_of(value)}</{tag}>" for tag, value in owner_element(m.owner, ctx))
-        out.append(f"<Owner>{rendered}</Owner>")
+def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
+             version: str = "") -> xml.Raw:
+    """Every entry of a page as one string: a page holds a thousand of them, and each is its key
+    plus the entry stored with the row (listing_entry)."""
+    owners: dict[str, str] = {}
+    out = []
+    for key, who, entry in page.entries:
+        key = enc(key)
+        if "&" in key or "<" in key or ">" in key:
+            key = xml.escape(key)
+        tail = ""
+        if owner:
+            tail = owners.get(who)
+            if tail is None:
+                tail = owners[who] = "<Owner>" + "".join(
+                    f"<{t}>{xml.text_of(v)}</{t}>" for t, v in owner_element(who, ctx)) + "</Owner>"
+        out.append(f"<{tag}><Key>{key}</Key>{version}{entry}{tail}</{tag}>")
     return xml.Raw("".join(out))
 
 
@@ -56,7 +54,7 @@ def _page(ctx: Ctx, after: str):
     return ctx.store.list_objects(ctx.bucket or "", prefix, delimiter, after, limit), limit
 
 
-def _common(page, enc) -> list:
+def _common(page: Listed, enc) -> list:
     return [("CommonPrefixes", [("Prefix", enc(p))]) for p in page.prefixes]
 
 
@@ -74,8 +72,7 @@ async def list_objects(ctx: Ctx) -> web.Response:
     content.append(("IsTruncated", page.truncated))
     if page.truncated and q.get("delimiter"):
         content.append(("NextMarker", enc(page.last)))
-    owners: dict = {}
-    content += [("Contents", _contents(ctx, m, enc, True, owners=owners)) for m in page.entries]
+    content.append((None, _entries(ctx, page, enc, True)))
     content += _common(page, enc)
     if "encoding-type" in q:
         content.append(("EncodingType", q["encoding-type"]))
@@ -120,8 +117,7 @@ async def list_objects_v2(ctx: Ctx) -> web.Response:
         content.append(("NextContinuationToken", _token(page.last)))
     if "start-after" in q:
         content.append(("StartAfter", enc(start_after)))
-    owners: dict = {}
-    content += [("Contents", _contents(ctx, m, enc, owner, owners=owners)) for m in page.entries]
+    content.append((None, _entries(ctx, page, enc, owner)))
     content += _common(page, enc)
     if "encoding-type" in q:
         content.append(("EncodingType", q["encoding-type"]))
@@ -153,9 +149,8 @@ async def list_object_versions(ctx: Ctx) -> web.Response:
         content.append(("NextKeyMarker", enc(page.last)))
         if page.entries and page.last == page.entries[-1].key:
             content.append(("NextVersionIdMarker", "null"))
-    owners: dict = {}
-    content += [("Version", _contents(ctx, m, enc, True, version=True, owners=owners))
-                for m in page.entries]
+    content.append((None, _entries(ctx, page, enc, True, "Version",
+                                   "<VersionId>null</VersionId><IsLatest>true</IsLatest>")))
     content += _common(page, enc)
     if "encoding-type" in q:
         content.append(("EncodingType", q["encoding-type"]))

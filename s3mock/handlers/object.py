@@ -8,12 +8,13 @@ import time
 from aiohttp import web
 
 from s3mock import conditions
+from s3mock.dates import http_date
 from s3mock.errors import NOT_MODIFIED, S3Error
 from s3mock.handlers import Ctx, handles
 from s3mock.handlers.access import owner_id, requested_acl
 from s3mock.handlers.body import integrity, receive
-from s3mock.handlers.common import (check_key, checksum_headers, content_headers, empty, http_date,
-                                    object_headers, quoted, user_metadata)
+from s3mock.handlers.common import (check_key, checksum_headers, content_headers, empty, object_headers,
+                                    quoted, user_metadata)
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta
 

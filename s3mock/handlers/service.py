@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from s3mock.dates import iso8601
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
-from s3mock.handlers.common import iso8601, xml_response
+from s3mock.handlers.common import xml_response
 from s3mock.operations import Op
 
 

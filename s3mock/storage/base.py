@@ -6,7 +6,7 @@ No aiohttp, no HTTP: handlers translate between HTTP and these types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Iterator, NamedTuple, Protocol
 
 
 @dataclass
@@ -58,6 +58,13 @@ class Part:
     mtime: float
     blob: str
     checksums: dict[str, str] = field(default_factory=dict)
+
+
+class ListedObject(NamedTuple):
+    """What a listing shows of an object: its key, its owner and listing_entry.render()'s entry."""
+    key: str
+    owner: str
+    entry: str
 
 
 @dataclass

@@ -10,7 +10,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from s3mock.storage.base import Bucket, Listed, ObjectMeta, Part, Upload
+from s3mock import listing_entry
+from s3mock.storage.base import Bucket, Listed, ListedObject, ObjectMeta, Part, Upload
 from s3mock.storage.blobs import BlobDir
 
 SCHEMA = """
@@ -21,7 +22,7 @@ CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
   metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
-  parts_count INTEGER, acl TEXT, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads(
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
   owner TEXT NOT NULL, template TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
@@ -35,8 +36,8 @@ CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWI
 
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
              "checksum_type, segments, parts_count, acl")
-# What a listing shows of an object: no content headers, metadata, segments or ACL to decode.
-_LIST_COLS = "bucket, key, size, etag, mtime, owner, checksums, checksum_type"
+# A row is written with its listing entry (listing_entry.render), which only listings read.
+_INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.join('?' * 15)})"
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
@@ -53,16 +54,10 @@ def _obj(row: tuple) -> ObjectMeta:
                       [tuple(s) for s in _scan(segs, 0)[0]], pc, acl)
 
 
-def _listed(row: tuple) -> ObjectMeta:
-    bucket, key, size, etag, mtime, owner, sums, stype = row
-    return ObjectMeta(bucket, key, size, etag, mtime, owner,
-                      checksums={} if sums == "{}" else _scan(sums, 0)[0], checksum_type=stype)
-
-
 def _obj_row(m: ObjectMeta) -> tuple:
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
             json.dumps(m.headers), json.dumps(m.metadata), json.dumps(m.checksums),
-            m.checksum_type, json.dumps(m.segments), m.parts_count, m.acl)
+            m.checksum_type, json.dumps(m.segments), m.parts_count, m.acl, listing_entry.render(m))
 
 
 def _meta_to_json(m: ObjectMeta) -> str:
@@ -92,9 +87,26 @@ class SqliteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
+        self._add_listing_entries()
 
     def close(self) -> None:
         self.db.close()
+
+    def _add_listing_entries(self) -> None:
+        """A data dir from before objects carried their listing entry gets the column, filled once."""
+        has = lambda: any(col[1] == "entry" for col in self.db.execute("PRAGMA table_info(objects)"))
+        if has():
+            return
+        with self._write():
+            if has():       # another process did it first
+                return
+            self.db.execute("ALTER TABLE objects ADD COLUMN entry TEXT NOT NULL DEFAULT ''")
+            after: tuple = ("", "")
+            while rows := self.db.execute(f"SELECT {_OBJ_COLS} FROM objects WHERE (bucket, key) > (?, ?) "
+                                          "ORDER BY bucket, key LIMIT 10000", after).fetchall():
+                self.db.executemany("UPDATE objects SET entry=? WHERE bucket=? AND key=?",
+                                    [(listing_entry.render(m), m.bucket, m.key) for m in map(_obj, rows)])
+                after = rows[-1][:2]
 
     def recover(self) -> int:
         """Remove temp files and blobs no row points to (what a crash left). Returns blobs removed.
@@ -181,8 +193,7 @@ class SqliteStore:
                     return False
                 if expect_etag is not None and (old is None or old[0] != expect_etag):
                     return False
-                self.db.execute(f"INSERT OR REPLACE INTO objects({_OBJ_COLS}) VALUES "
-                                f"({','.join('?' * 14)})", _obj_row(meta))
+                self.db.execute(_INSERT_OBJ, _obj_row(meta))
         except sqlite3.Error:
             self.blobs.unlink(s[0] for s in meta.segments)
             raise
@@ -205,41 +216,44 @@ class SqliteStore:
 
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
                      limit: int = 1000) -> Listed:
-        """Keys and common prefixes after `after`, in UTF-8 order: a range scan. Entries carry what a
-        listing shows (key, size, etag, mtime, owner, checksums), not content headers or segments."""
+        """Keys and common prefixes after `after`, in UTF-8 order: a range scan. Entries are
+        ListedObject (key, owner, pre-rendered entry): what a listing shows, nothing to decode."""
         out = Listed()
         if limit <= 0:
             return out      # S3: max-keys=0 is an empty page that is not truncated
         upper = _successor(prefix) if prefix else None
-        sql = (f"SELECT {_LIST_COLS} FROM objects WHERE bucket=? AND key >= ? "
+        sql = (f"SELECT key, owner, entry FROM objects WHERE bucket=? AND key >= ? "
                f"{'AND key < ?' if upper is not None else ''} ORDER BY key LIMIT ?")
         # key + NUL is the smallest string after key: every bound below is inclusive.
         cursor = max(prefix, after + "\0") if after else prefix
-        if delimiter and after.startswith(prefix) and delimiter in after[len(prefix):]:
+        bounds = [upper] if upper is not None else []
+        if not delimiter:
+            rows = self.db.execute(sql, [bucket, cursor, *bounds, limit + 1]).fetchall()
+            out.truncated = len(rows) > limit
+            out.entries = list(map(ListedObject._make, rows[:limit]))
+            out.last = out.entries[-1].key if out.entries else None
+            return out
+        if after.startswith(prefix) and delimiter in after[len(prefix):]:
             idx = after.index(delimiter, len(prefix)) + len(delimiter)
             cursor = max(cursor, _successor(after[:idx]) or cursor)
         batch = min(limit + 1, 1000)
         while True:
-            args = [bucket, cursor] + ([upper] if upper is not None else []) + [batch]
             # Step lazily: after a common prefix the rest of the batch is never read.
-            rows = self.db.execute(sql, args)
+            rows = self.db.execute(sql, [bucket, cursor, *bounds, batch])
             seen = 0
             for row in rows:
                 seen += 1
-                key = row[1]
-                common = None
-                if delimiter:
-                    pos = key.find(delimiter, len(prefix))
-                    if pos >= 0:
-                        common = key[: pos + len(delimiter)]
+                key = row[0]
                 if len(out.entries) + len(out.prefixes) == limit:
                     out.truncated = True
                     return out
-                if common is None:
-                    out.entries.append(_listed(row))
+                pos = key.find(delimiter, len(prefix))
+                if pos < 0:
+                    out.entries.append(ListedObject._make(row))
                     out.last = key
                     cursor = key + "\0"
                     continue
+                common = key[: pos + len(delimiter)]
                 out.prefixes.append(common)
                 out.last = common
                 nxt = _successor(common)
@@ -315,8 +329,7 @@ class SqliteStore:
                 return False
             if expect_etag is not None and (old is None or old[1] != expect_etag):
                 return False
-            self.db.execute(f"INSERT OR REPLACE INTO objects({_OBJ_COLS}) VALUES "
-                            f"({','.join('?' * 14)})", _obj_row(meta))
+            self.db.execute(_INSERT_OBJ, _obj_row(meta))
             self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
             self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
         keep = {s[0] for s in meta.segments}

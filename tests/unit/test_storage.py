@@ -64,6 +64,35 @@ def test_object_round_trip_and_reopen(tmp_path, store):
         again.close()
 
 
+def test_listing_entry_is_stored_with_the_row(store):
+    m = meta("k&<>", size=7, etag="0123", checksums={"CRC32": "AAAAAA=="},
+             checksum_type="FULL_OBJECT", segments=[(blob(store, b"1234567"), 7)])
+    m.mtime = 1700000000.25
+    assert store.put_object(m)
+    (got,) = store.list_objects("b").entries
+    assert got.key == "k&<>" and got.owner == "owner"
+    assert got.entry == ('<LastModified>2023-11-14T22:13:20.250Z</LastModified><ETag>"0123"</ETag>'
+                         "<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>FULL_OBJECT"
+                         "</ChecksumType><Size>7</Size><StorageClass>STANDARD</StorageClass>")
+
+
+def test_data_dir_from_before_listing_entries_is_upgraded(tmp_path, store):
+    """Rows written before objects carried their listing entry get one when the store opens."""
+    expected = {}
+    for i in range(3):
+        m = meta(f"old/{i}", size=i, etag=f"e{i}", segments=[(blob(store, b"x" * i), i)])
+        assert store.put_object(m)
+        expected[m.key] = store.list_objects("b", prefix=m.key).entries[0].entry
+    store.db.execute("ALTER TABLE objects DROP COLUMN entry")     # the earlier schema
+    store.close()
+    again = SqliteStore(tmp_path / "data")
+    try:
+        assert {e.key: e.entry for e in again.list_objects("b").entries} == expected
+        assert again.get_object("b", "old/2").size == 2
+    finally:
+        again.close()
+
+
 def test_replace_and_delete_drop_old_blobs(store):
     first = put_bytes(store, "k", b"one")
     second = put_bytes(store, "k", b"two")
