@@ -135,6 +135,9 @@ class _Timed:
         self.content = content
 
     async def read(self, n: int) -> bytes:
+        data = self.content.read_nowait(n)     # what already arrived needs no timer
+        if data or self.content.is_eof():
+            return data
         try:
             async with asyncio.timeout(BODY_TIMEOUT):
                 return await self.content.read(n)

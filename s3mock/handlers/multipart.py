@@ -103,7 +103,7 @@ async def upload_part(ctx: Ctx) -> web.Response:
     want.extra.add(_part_algorithms(up))
     writer = ctx.store.blobs.writer(want.algorithms)
     await receive(ctx, writer, want, max_size=MAX_PART_SIZE)
-    blob = writer.place()
+    blob = writer.blob_id
     values = writer.checksum_values()
     keep = {alg: values[alg] for alg in {_part_algorithms(up), want.algorithm} if alg}
     part = Part(number, writer.size, writer.etag, time.time(), blob, keep)
@@ -157,7 +157,7 @@ async def upload_part_copy(ctx: Ctx) -> web.Response:
                                             [_part_algorithms(up)])
     except FileNotFoundError:
         raise S3Error("NoSuchKey", Key=src.key) from None
-    blob = writer.place()
+    blob = writer.blob_id
     part = Part(number, writer.size, writer.etag, time.time(), blob, writer.checksum_values())
     if not ctx.store.put_part(up.upload_id, part):
         raise S3Error("NoSuchUpload", UploadId=up.upload_id)

@@ -93,7 +93,7 @@ async def put_object(ctx: Ctx) -> web.Response:
     meta = new_meta(ctx, bucket.owner, 0, "", [])
     writer = ctx.store.blobs.writer(want.algorithms)
     await receive(ctx, writer, want)
-    blob = writer.place()
+    blob = writer.blob_id
     alg = want.algorithm or DEFAULT_CHECKSUM
     meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
     meta.checksums, meta.checksum_type = {alg: writer.checksum_values()[alg]}, "FULL_OBJECT"

@@ -297,7 +297,7 @@ async def post_object(ctx: Ctx) -> web.Response:
     except BaseException:
         await writer.abort()
         raise
-    blob = writer.place()
+    blob = writer.blob_id
     meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
     meta.checksums = {want.algorithm: writer.checksum_values()[want.algorithm]}
     meta.checksum_type = "FULL_OBJECT"

@@ -1,4 +1,7 @@
-"""Blob files: immutable object bodies named by random id, written via a temp file and rename.
+"""Blob files: immutable object bodies named by random id, written in place under that id.
+
+A blob is referenced only once its metadata row is committed, after it was written: a blob that a
+crash cut short is an orphan no row points to, which start-up after a crash removes.
 
 Small bodies are written and read on the event loop; large ones in a worker thread, pipelined
 with the network so hashing, writing and receiving overlap.
@@ -26,9 +29,8 @@ class BlobDir:
     def __init__(self, root: Path):
         self.root = root
         self.blobs = root / "blobs"
-        self.tmp = root / "tmp"
+        self.tmp = root / "tmp"     # temp files of versions that wrote blobs via rename
         self.blobs.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
 
     @staticmethod
     def new_id() -> str:
@@ -63,8 +65,10 @@ class BlobDir:
         return found
 
     def clear_tmp(self) -> None:
-        for p in self.tmp.iterdir():
-            p.unlink(missing_ok=True)
+        if self.tmp.is_dir():
+            for p in self.tmp.iterdir():
+                p.unlink(missing_ok=True)
+            self.tmp.rmdir()
 
     async def read(self, segments: list[tuple[str, int]], start: int, end: int) -> AsyncIterator[bytes]:
         """Yield bytes [start, end) of the concatenated segments."""
@@ -100,13 +104,17 @@ class BlobDir:
 
 
 class BlobWriter:
-    """Streams a body into a temp file, computing MD5 and any requested checksums as it goes."""
+    """Streams a body into a new blob, computing MD5 and any requested checksums as it goes."""
 
     def __init__(self, blobs: BlobDir, algorithms: Iterable[str]):
         self.blobs = blobs
         self.blob_id = blobs.new_id()
-        self.tmp_path = f"{blobs.tmp}/{self.blob_id}"
-        self.file = open(self.tmp_path, "wb", buffering=0)
+        self.path = blobs.path(self.blob_id)
+        try:
+            self.file = open(self.path, "xb", buffering=0)
+        except FileNotFoundError:       # the first blob under this prefix
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self.file = open(self.path, "xb", buffering=0)
         self.md5 = hashlib.md5()
         self.hashers = {alg: checksums.new(alg) for alg in algorithms}
         self.size = 0
@@ -159,25 +167,11 @@ class BlobWriter:
             self._inflight = None
         self.file.close()
 
-    def place(self) -> str:
-        """Move the finished blob into place; returns its id. Its row must be committed next."""
-        dest = self.blobs.path(self.blob_id)
-        try:
-            try:
-                os.rename(self.tmp_path, dest)
-            except FileNotFoundError:
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
-                os.rename(self.tmp_path, dest)
-        except OSError:
-            self.discard_sync()
-            raise
-        return self.blob_id
-
     def discard_sync(self) -> None:
-        """Close and remove the temp file (for callers off the event loop, and failed places)."""
+        """Close and remove the blob (for callers off the event loop)."""
         self.file.close()
         try:
-            os.unlink(self.tmp_path)
+            os.unlink(self.path)
         except FileNotFoundError:
             pass
 
@@ -188,11 +182,7 @@ class BlobWriter:
             except Exception:
                 pass
             self._inflight = None
-        self.file.close()
-        try:
-            os.unlink(self.tmp_path)
-        except FileNotFoundError:
-            pass
+        self.discard_sync()
 
     @property
     def etag(self) -> str:

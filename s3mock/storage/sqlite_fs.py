@@ -54,10 +54,14 @@ def _obj(row: tuple) -> ObjectMeta:
                       [tuple(s) for s in _scan(segs, 0)[0]], pc, acl)
 
 
+def _json(value: dict | list) -> str:
+    return json.dumps(value) if value else ("{}" if isinstance(value, dict) else "[]")
+
+
 def _obj_row(m: ObjectMeta) -> tuple:
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
-            json.dumps(m.headers), json.dumps(m.metadata), json.dumps(m.checksums),
-            m.checksum_type, json.dumps(m.segments), m.parts_count, m.acl, listing_entry.render(m))
+            _json(m.headers), _json(m.metadata), _json(m.checksums),
+            m.checksum_type, _json(m.segments), m.parts_count, m.acl, listing_entry.render(m))
 
 
 def _meta_to_json(m: ObjectMeta) -> str:

@@ -315,7 +315,6 @@ def test_sigkill_at_random_points_leaves_a_prefix_of_acknowledged_operations(tmp
             for w in workers:
                 w.verify(s3)
             assert_no_leftovers(data_dir)
-            assert sorted(p.name for p in data_dir.iterdir() if p.is_dir()) == ["blobs", "tmp"]
         assert interrupted >= ROUNDS, "the kills should have interrupted operations in flight"
     finally:
         srv.stop("KILL")

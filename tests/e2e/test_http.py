@@ -270,10 +270,6 @@ def test_expect_continue_refused_by_auth_never_gets_100(strict_server):
 # truncated bodies
 
 
-def _tmp_files(server) -> set[str]:
-    return {p.name for p in (Path(server.data_dir) / "tmp").iterdir()}
-
-
 def _blob_files(server) -> set[str]:
     root = Path(server.data_dir) / "blobs"
     return {p.name for sub in root.iterdir() if sub.is_dir() for p in sub.iterdir()}
@@ -292,19 +288,17 @@ def _wait_for(predicate, what: str, timeout: float = 10.0) -> None:
 def test_body_shorter_than_content_length_then_close_stores_nothing(server, s3, bucket, key_exists):
     if key_exists:
         s3.put_object(Bucket=bucket, Key="victim", Body=b"old contents")
-    tmp_before, blobs_before = _tmp_files(server), _blob_files(server)
+    blobs_before = _blob_files(server)
     c = Conn(server.port)
     try:
         c.send(c.request_head("PUT", f"/{bucket}/victim", host_of(server),
                               {"Content-Length": str(4 * 1024 * 1024)}))
         c.send(os.urandom(1024 * 1024 + 7))
-        # the server has started writing the upload into a temp file ...
-        _wait_for(lambda: _tmp_files(server) - tmp_before, "the upload's temp file")
-        started = _tmp_files(server) - tmp_before
+        # the server has started writing the upload into a new blob ...
+        _wait_for(lambda: _blob_files(server) - blobs_before, "the upload's blob file")
     finally:
         c.close()                                  # ... and the client goes away mid-body
-    _wait_for(lambda: not (_tmp_files(server) & started), "the temp file to be removed")
-    assert _blob_files(server) == blobs_before
+    _wait_for(lambda: _blob_files(server) == blobs_before, "the unfinished blob to be removed")
     if key_exists:
         assert s3.get_object(Bucket=bucket, Key="victim")["Body"].read() == b"old contents"
     else:
