@@ -218,6 +218,7 @@ async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int =
         size = declared_length(ctx, required=True)
         if size > max_size:
             raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=max_size)
+        writer.reserve(size)
         trailers: dict[str, str] = {}
         async for data in raw_chunks(ctx, trailers):
             await writer.write(data)

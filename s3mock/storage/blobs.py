@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -121,6 +122,17 @@ class BlobWriter:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._inflight: asyncio.Future | None = None
+
+    def reserve(self, size: int) -> None:
+        """Allocate the disk space of a large body up front: writing into allocated blocks costs
+        the kernel a fraction of allocating them as the bytes arrive, and a full disk fails now."""
+        if size > INLINE_LIMIT:
+            try:
+                os.posix_fallocate(self.file.fileno(), 0, size)
+            except OSError as e:
+                if e.errno == errno.ENOSPC:
+                    raise
+                # not supported here (EOPNOTSUPP, EINVAL): write as the bytes arrive
 
     def _consume(self, data: bytes) -> None:
         self.md5.update(data)
