@@ -1,13 +1,11 @@
-"""make_app(settings): the middleware chain, the store's lifetime, and the response signal."""
+"""make_app(settings): the request's steps (handle), the store's lifetime, and the response signal."""
 
 from __future__ import annotations
 
 import base64
 import logging
-import secrets
+import os
 import time
-from typing import Awaitable, Callable
-
 from aiohttp import web
 
 from s3mock import cors_http, xml
@@ -35,7 +33,6 @@ CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 CORS_HEADERS = web.RequestKey("cors_headers", dict)
 CORS_LOG = web.RequestKey("cors_log", str)      # for the access log: none, refused, rule:N
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HANDLERS = load_all()
 ADMIN_PREFIX = "/_s3mock/"
 # Close a connection idle (or stalled inside a request head) this long; aiohttp's default is an hour.
@@ -51,12 +48,23 @@ def _resource(request: web.Request) -> str:
     return request.raw_path.split("?", 1)[0]
 
 
-@web.middleware
-async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """1. Any S3Error or unexpected exception becomes S3's XML error response."""
-    request[REQUEST_ID] = secrets.token_hex(8).upper()
+async def handle(request: web.Request) -> web.StreamResponse:
+    """Every request takes these steps in order, as plain calls (aiohttp middlewares would cost a
+    coroutine and a wrapper each):
+    1. errors  any S3Error or unexpected exception becomes S3's XML error response
+    2. route   the S3 operation, bucket and key (none for tooling paths)
+    3. cors    preflights are answered here, before auth; others keep the matched rule's headers
+    4. auth    who is asking
+    then dispatch: authorize and run the operation's handler."""
+    request[REQUEST_ID] = os.urandom(8).hex().upper()
     try:
-        return await handler(request)
+        resolved = route(request)
+        if resolved is not None:
+            answer = cors(request, resolved)
+            if answer is not None:
+                return answer
+        auth(request, resolved)
+        return await dispatch(request, resolved)
     except S3Error as err:
         response = error_response(request, err)
         if err.code == "RequestTimeout" and request.transport is not None:
@@ -93,25 +101,20 @@ def _host_id(request: web.Request) -> str:
     return base64.b64encode(request[REQUEST_ID].encode() * 4).decode()
 
 
-@web.middleware
-async def route(request: web.Request, handler: Handler) -> web.StreamResponse:
+def route(request: web.Request) -> Resolved | None:
     """2. Resolve the S3 operation, bucket and key (path or virtual-host style). Tooling paths get
     no route: later steps recognise them by its absence."""
     if _is_admin(request):
-        return await handler(request)
-    settings = request.app[SETTINGS]
-    request[ROUTE] = resolve(request.method, request.host, request.raw_path,
-                             set(request.query.keys()), request.headers, settings.domain)
-    return await handler(request)
+        return None
+    resolved = request[ROUTE] = resolve(request.method, request.host, request.raw_path,
+                                        request.query.keys(), request.headers,
+                                        request.app[SETTINGS].domain)
+    return resolved
 
 
-@web.middleware
-async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """3. Preflights are answered here, before auth; other requests keep the matched rule's
+def cors(request: web.Request, resolved: Resolved) -> web.Response | None:
+    """3. A preflight's answer (raises its refusal); for other requests, keep the matched rule's
     headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
-    resolved = request.get(ROUTE)
-    if resolved is None:
-        return await handler(request)
     cache = request.app[CORS_CACHE]
     if resolved.op is Op.Preflight:
         decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
@@ -125,18 +128,16 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     decision = cors_http.actual(request, cache, resolved.bucket)
     if decision is not None:
         request[CORS_LOG] = f"rule:{decision.rule}" if decision.allowed else "none"
-    if decision is not None and decision.allowed:
-        request[CORS_HEADERS] = decision.headers
-    return await handler(request)
+        if decision.allowed:
+            request[CORS_HEADERS] = decision.headers
+    return None
 
 
-@web.middleware
-async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+def auth(request: web.Request, resolved: Resolved | None) -> None:
     """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
-    resolved = request.get(ROUTE)
     if resolved is None:
         request[PRINCIPAL] = ANONYMOUS
-        return await handler(request)
+        return
     settings = request.app[SETTINGS]
     path, _, query = request.raw_path.partition("?")
     result = authenticate(
@@ -146,12 +147,10 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[PRINCIPAL] = result.principal
     if result.chunks is not None:
         request[CHUNK_VERIFIER] = result.chunks
-    return await handler(request)
 
 
-async def dispatch(request: web.Request) -> web.StreamResponse:
-    """The handler of the operation the route middleware found."""
-    resolved = request.get(ROUTE)
+async def dispatch(request: web.Request, resolved: Resolved | None) -> web.StreamResponse:
+    """The handler of the operation the route step found."""
     if resolved is None:
         admin = ADMIN.get((request.method, request.path))
         if admin is None:
@@ -189,7 +188,6 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
              recover: bool = True) -> web.Application:
     """`recover`: clean up after a crash at start; the CLI does it once, before any worker starts."""
     app = web.Application(
-        middlewares=[errors, route, cors, auth],
         client_max_size=1024**2,
         # auto_decompress off: a body sent with Content-Encoding: gzip is stored as sent.
         handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024,
@@ -212,5 +210,5 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
     app.cleanup_ctx.append(store_lifetime)
     app.on_response_prepare.append(on_prepare)
     # (?s): a key may hold a newline (%0A), which `.` alone would not match (aiohttp 404).
-    app.router.add_route("*", "/{tail:(?s:.*)}", dispatch, expect_handler=_no_expect)
+    app.router.add_route("*", "/{tail:(?s:.*)}", handle, expect_handler=_no_expect)
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Iterable
 from urllib.parse import unquote
 
 from s3mock.errors import S3Error
@@ -133,10 +134,11 @@ def is_virtual_host(host: str, domain: str) -> bool:
     return bool(domain) and hostname.endswith(suffix) and len(hostname) > len(suffix)
 
 
-def split_target(host: str, raw_path: str, domain: str) -> tuple[str | None, str | None]:
+def split_target(host: str, raw_path: str, domain: str,
+                 virtual: bool | None = None) -> tuple[str | None, str | None]:
     """(bucket, key) from the Host header and the raw (still percent-encoded) path."""
     path = raw_path.split("?", 1)[0]
-    if is_virtual_host(host, domain):
+    if virtual if virtual is not None else is_virtual_host(host, domain):
         hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
         bucket = hostname[: -len(domain) - 1]
         key = unquote(path[1:]) if len(path) > 1 else None
@@ -150,11 +152,11 @@ def split_target(host: str, raw_path: str, domain: str) -> tuple[str | None, str
     return bucket, key
 
 
-def resolve(method: str, host: str, raw_path: str, query_keys: set[str] | frozenset[str],
+def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
             headers: dict[str, str] | object, domain: str) -> Resolved:
     """Find the operation of a request. Raises S3Error for unknown methods or subresources."""
-    bucket, key = split_target(host, raw_path, domain)
     virtual = is_virtual_host(host, domain)
+    bucket, key = split_target(host, raw_path, domain, virtual)
     target = "object" if key is not None else "bucket" if bucket is not None else "service"
     if method == "OPTIONS":
         return Resolved(Op.Preflight, Perm.NONE, bucket, key, virtual)

@@ -25,6 +25,12 @@ def object_acl(m: ObjectMeta) -> acl.Acl:
     return acl.Acl.from_json(m.acl) if m.acl else acl.canned("private", m.owner)
 
 
+def _owner_of_private(who: str | None, acl_json: str | None, owner: str) -> bool:
+    """The owner of a resource with the default (private) ACL: allowed everything, decided
+    without building the ACL."""
+    return acl_json is None and who is not None and who == owner
+
+
 def allowed(who: str | None, policy: acl.Acl, perm: Perm) -> bool:
     if perm in (Perm.READ_ACP, Perm.WRITE_ACP) and (who or ANONYMOUS_ID) == policy.owner:
         return True  # an owner (anonymous too, of what it wrote) can always read and change the ACL
@@ -56,13 +62,13 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         meta = ctx.store.get_object(b.name, ctx.key or "")
         ctx._object = (meta,)
         if meta is None:
-            if not allowed(who, bucket_acl(b), Perm.READ):
+            if not _owner_of_private(who, b.acl, b.owner) and not allowed(who, bucket_acl(b), Perm.READ):
                 raise S3Error("AccessDenied")
             return
-        if not allowed(who, object_acl(meta), perm):
+        if not _owner_of_private(who, meta.acl, meta.owner) and not allowed(who, object_acl(meta), perm):
             raise S3Error("AccessDenied")
         return
-    if not allowed(who, bucket_acl(b), perm):
+    if not _owner_of_private(who, b.acl, b.owner) and not allowed(who, bucket_acl(b), perm):
         raise S3Error("AccessDenied")
 
 

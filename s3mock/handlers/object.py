@@ -17,6 +17,7 @@ from s3mock.handlers.common import (check_key, checksum_headers, content_headers
                                     quoted, user_metadata)
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta
+from s3mock.storage.blobs import INLINE_LIMIT
 
 log = logging.getLogger("s3mock")
 DEFAULT_CHECKSUM = "CRC64NVME"
@@ -180,6 +181,12 @@ async def get_object(ctx: Ctx) -> web.StreamResponse:
         meta = lookup(ctx)
         status, headers, rng = _prepare_read(ctx, meta)
         start, end = rng if rng else (0, meta.size)
+        if len(meta.segments) == 1 and end - start <= INLINE_LIMIT:
+            try:
+                body = ctx.store.blobs.read_small(meta.segments[0][0], start, end)
+            except FileNotFoundError:
+                continue  # replaced between reading its row and opening its blob: read the new one
+            return web.Response(status=status, headers=headers, body=body)
         chunks = ctx.store.blobs.read(meta.segments, start, end)
         try:
             first = await chunks.__anext__() if end > start else b""
