@@ -54,8 +54,8 @@ def reset(store: SqliteStore, settings: Settings, delete_buckets: bool = False) 
             for up in page:
                 uploads += store.abort_upload(up.upload_id)
         while entries := store.list_objects(b.name, limit=1000).entries:
-            for meta in entries:
-                objects += store.delete_object(b.name, meta.key)
+            for key, _, _ in entries:
+                objects += store.delete_object(b.name, key)
         if delete_buckets and b.name not in seeded and store.delete_bucket(b.name):
             deleted.append(b.name)
     if delete_buckets:

@@ -147,7 +147,7 @@ async def list_object_versions(ctx: Ctx) -> web.Response:
     content.append(("IsTruncated", page.truncated))
     if page.truncated:
         content.append(("NextKeyMarker", enc(page.last)))
-        if page.entries and page.last == page.entries[-1].key:
+        if page.entries and page.last == page.entries[-1][0]:
             content.append(("NextVersionIdMarker", "null"))
     content.append((None, _entries(ctx, page, enc, True, "Version",
                                    "<VersionId>null</VersionId><IsLatest>true</IsLatest>")))

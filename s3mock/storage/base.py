@@ -6,7 +6,7 @@ No aiohttp, no HTTP: handlers translate between HTTP and these types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple, Protocol
+from typing import Iterator, Protocol
 
 
 @dataclass
@@ -60,16 +60,10 @@ class Part:
     checksums: dict[str, str] = field(default_factory=dict)
 
 
-class ListedObject(NamedTuple):
-    """What a listing shows of an object: its key, its owner and listing_entry.render()'s entry."""
-    key: str
-    owner: str
-    entry: str
-
-
 @dataclass
 class Listed:
-    """One page of a listing: entries (keys or uploads) and common prefixes, in key order."""
+    """One page of a listing: entries and common prefixes, in key order. Entries of objects are
+    (key, owner, listing entry) tuples."""
     entries: list = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     truncated: bool = False

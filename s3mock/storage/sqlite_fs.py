@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from s3mock import listing_entry
-from s3mock.storage.base import Bucket, Listed, ListedObject, ObjectMeta, Part, Upload
+from s3mock.storage.base import Bucket, Listed, ObjectMeta, Part, Upload
 from s3mock.storage.blobs import BlobDir
 
 SCHEMA = """
@@ -221,7 +221,8 @@ class SqliteStore:
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
                      limit: int = 1000) -> Listed:
         """Keys and common prefixes after `after`, in UTF-8 order: a range scan. Entries are
-        ListedObject (key, owner, pre-rendered entry): what a listing shows, nothing to decode."""
+        (key, owner, entry) tuples, the entry rendered when the row was written (listing_entry):
+        what a listing shows, nothing to decode."""
         out = Listed()
         if limit <= 0:
             return out      # S3: max-keys=0 is an empty page that is not truncated
@@ -234,8 +235,8 @@ class SqliteStore:
         if not delimiter:
             rows = self.db.execute(sql, [bucket, cursor, *bounds, limit + 1]).fetchall()
             out.truncated = len(rows) > limit
-            out.entries = list(map(ListedObject._make, rows[:limit]))
-            out.last = out.entries[-1].key if out.entries else None
+            out.entries = rows[:limit]
+            out.last = out.entries[-1][0] if out.entries else None
             return out
         if after.startswith(prefix) and delimiter in after[len(prefix):]:
             idx = after.index(delimiter, len(prefix)) + len(delimiter)
@@ -253,7 +254,7 @@ class SqliteStore:
                     return out
                 pos = key.find(delimiter, len(prefix))
                 if pos < 0:
-                    out.entries.append(ListedObject._make(row))
+                    out.entries.append(row)
                     out.last = key
                     cursor = key + "\0"
                     continue

@@ -316,7 +316,7 @@ def test_listing_matches_model_and_paginates(store, keys, prefix, delimiter, aft
 
     expected = model_list(keys, prefix, delimiter, after)
     page = store.list_objects(bucket, prefix, delimiter, after, limit)
-    got = sorted([(m.key, False) for m in page.entries] + [(p, True) for p in page.prefixes])
+    got = sorted([(m[0], False) for m in page.entries] + [(p, True) for p in page.prefixes])
     assert got == expected[:limit]
     assert page.truncated == (limit > 0 and len(expected) > limit)
 
@@ -325,7 +325,7 @@ def test_listing_matches_model_and_paginates(store, keys, prefix, delimiter, aft
         seen, marker = [], after
         for _ in range(len(expected) + 2):
             page = store.list_objects(bucket, prefix, delimiter, marker, limit)
-            items = sorted([(m.key, False) for m in page.entries] + [(p, True) for p in page.prefixes])
+            items = sorted([(m[0], False) for m in page.entries] + [(p, True) for p in page.prefixes])
             seen += items
             if not page.truncated:
                 break

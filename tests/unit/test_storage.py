@@ -70,8 +70,9 @@ def test_listing_entry_is_stored_with_the_row(store):
     m.mtime = 1700000000.25
     assert store.put_object(m)
     (got,) = store.list_objects("b").entries
-    assert got.key == "k&<>" and got.owner == "owner"
-    assert got.entry == ('<LastModified>2023-11-14T22:13:20.250Z</LastModified><ETag>"0123"</ETag>'
+    key, owner, entry = got
+    assert key == "k&<>" and owner == "owner"
+    assert entry == ('<LastModified>2023-11-14T22:13:20.250Z</LastModified><ETag>"0123"</ETag>'
                          "<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><ChecksumType>FULL_OBJECT"
                          "</ChecksumType><Size>7</Size><StorageClass>STANDARD</StorageClass>")
 
@@ -82,12 +83,12 @@ def test_data_dir_from_before_listing_entries_is_upgraded(tmp_path, store):
     for i in range(3):
         m = meta(f"old/{i}", size=i, etag=f"e{i}", segments=[(blob(store, b"x" * i), i)])
         assert store.put_object(m)
-        expected[m.key] = store.list_objects("b", prefix=m.key).entries[0].entry
+        expected[m.key] = store.list_objects("b", prefix=m.key).entries[0][2]
     store.db.execute("ALTER TABLE objects DROP COLUMN entry")     # the earlier schema
     store.close()
     again = SqliteStore(tmp_path / "data")
     try:
-        assert {e.key: e.entry for e in again.list_objects("b").entries} == expected
+        assert {e[0]: e[2] for e in again.list_objects("b").entries} == expected
         assert again.get_object("b", "old/2").size == 2
     finally:
         again.close()
@@ -168,7 +169,7 @@ def listed(store):
 def test_listing_matches_reference(listed):
     for prefix, delimiter, after, limit in itertools.product(PREFIXES, DELIMITERS, AFTERS, LIMITS):
         page = listed.list_objects("b", prefix, delimiter, after, limit)
-        got = ([m.key for m in page.entries], page.prefixes, page.truncated, page.last)
+        got = ([m[0] for m in page.entries], page.prefixes, page.truncated, page.last)
         assert got == reference(prefix, delimiter, after, limit), (prefix, delimiter, after, limit)
 
 
@@ -181,7 +182,7 @@ def test_pagination_visits_everything_once(listed, prefix, delimiter):
     after = ""
     for _ in range(len(KEYS) + 2):
         page = listed.list_objects("b", prefix, delimiter, after, 2)
-        keys += [m.key for m in page.entries]
+        keys += [m[0] for m in page.entries]
         prefixes += page.prefixes
         if not page.truncated:
             break
@@ -256,7 +257,7 @@ def test_common_prefix_is_skipped_not_scanned(store):
     for name in ("few", "many"):
         cost = _vm_steps(store, lambda: pages.setdefault(name, store.list_objects(name, "", "/", "", 1000)))
         pages[name + "-cost"] = cost
-        assert pages[name].prefixes == ["a/"] and [m.key for m in pages[name].entries] == ["b"]
+        assert pages[name].prefixes == ["a/"] and [m[0] for m in pages[name].entries] == ["b"]
     assert pages["many-cost"] <= 2 * pages["few-cost"] + 5
 
 
