@@ -22,7 +22,11 @@ from s3mock import checksums
 
 # Below this, a body is handled on the event loop: a thread hop costs more than the work.
 INLINE_LIMIT = 256 * 1024
-STEP = 1024 * 1024
+STEP = 1024 * 1024            # a large read
+# A large body is handed to the worker thread this many bytes at a time: each hand-off costs the
+# thread a wait for the GIL, so fewer, larger ones (measured: 1 -> 4 MiB, 1 GiB PUT 0.42 -> 0.59
+# of MD5's speed); two are held at most (one pending, one being written).
+WRITE_STEP = 4 * 1024 * 1024
 EAGER_OPEN = 64       # a GET opens up to this many blobs (parts) before it sends anything
 
 
@@ -165,7 +169,7 @@ class BlobWriter:
         self.size += len(chunk)
         self._pending.append(chunk)
         self._pending_size += len(chunk)
-        if self._pending_size >= STEP:
+        if self._pending_size >= WRITE_STEP:
             await self._flush_pending()
 
     async def _flush_pending(self) -> None:
