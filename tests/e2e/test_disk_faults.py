@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import socket
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -77,7 +78,7 @@ def test_enospc_put_answers_internal_error_and_keeps_the_old_object(small_disk):
         s3.put_object(Bucket="full", Key="other", Body=b"other")
         filler = _fill(small_disk, leave=200 * KIB)
 
-        # Below 1 MiB the body is buffered and written once it has all arrived: a clean 500.
+        # The body's space is reserved before 100 Continue (boto3 waits for it): a clean 500.
         with pytest.raises(ClientError) as exc:
             s3.put_object(Bucket="full", Key="k", Body=os.urandom(900 * KIB))
         err = exc.value.response
@@ -85,8 +86,8 @@ def test_enospc_put_answers_internal_error_and_keeps_the_old_object(small_disk):
         assert err["Error"]["Code"] == "InternalError"
         assert err["Error"]["Message"] == "We encountered an internal error. Please try again."
 
-        # A large body fails while it is still arriving: the answer is a 500 or, if the client is
-        # still sending when the server closes, a broken connection. Either way nothing changes.
+        # The same for a larger one; a client that does not wait for 100 Continue may instead see
+        # the connection closed while it still sends. Either way nothing changes.
         try:
             s3.put_object(Bucket="full", Key="k", Body=os.urandom(3 * MIB))
             raise AssertionError("a 3 MiB PUT cannot fit in 200 KiB")
@@ -108,6 +109,33 @@ def test_enospc_put_answers_internal_error_and_keeps_the_old_object(small_disk):
         s3.put_object(Bucket="full", Key="k", Body=new)
         assert s3.get_object(Bucket="full", Key="k")["Body"].read() == new
         assert_no_leftovers(data_dir)
+    finally:
+        srv.stop("TERM")
+
+
+def test_enospc_refuses_a_large_body_before_100_continue(small_disk):
+    """The space of a large body is reserved from its Content-Length first: on a full disk the
+    client that asked for 100 Continue gets the 500 instead and never sends the body."""
+    data_dir = small_disk / "data"
+    srv = start_server(data_dir)
+    try:
+        client(srv.endpoint).create_bucket(Bucket="full")
+        filler = _fill(small_disk, leave=200 * KIB)
+        head = ("PUT /full/big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3145728\r\n"
+                "Expect: 100-continue\r\n" + "".join(f"{k}: {v}\r\n" for k, v in AUTH.items()) +
+                "\r\n").encode()
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(head)
+            answer = b""
+            while b"</Error>" not in answer:
+                data = sock.recv(65536)
+                assert data, answer
+                answer += data
+        assert answer.startswith(b"HTTP/1.1 500 "), answer
+        assert b"100 Continue" not in answer
+        assert b"<Code>InternalError</Code>" in answer
+        assert_no_leftovers(data_dir)
+        filler.unlink()
     finally:
         srv.stop("TERM")
 
