@@ -6,6 +6,7 @@ import base64
 import logging
 import os
 import time
+
 from aiohttp import web
 
 from s3mock import cors_http, xml

@@ -98,11 +98,10 @@ class SqliteStore:
 
     def _add_listing_entries(self) -> None:
         """A data dir from before objects carried their listing entry gets the column, filled once."""
-        has = lambda: any(col[1] == "entry" for col in self.db.execute("PRAGMA table_info(objects)"))
-        if has():
+        if self._has_entry_column():
             return
         with self._write():
-            if has():       # another process did it first
+            if self._has_entry_column():       # another process did it first
                 return
             self.db.execute("ALTER TABLE objects ADD COLUMN entry TEXT NOT NULL DEFAULT ''")
             after: tuple = ("", "")
@@ -111,6 +110,9 @@ class SqliteStore:
                 self.db.executemany("UPDATE objects SET entry=? WHERE bucket=? AND key=?",
                                     [(listing_entry.render(m), m.bucket, m.key) for m in map(_obj, rows)])
                 after = rows[-1][:2]
+
+    def _has_entry_column(self) -> bool:
+        return any(col[1] == "entry" for col in self.db.execute("PRAGMA table_info(objects)"))
 
     def recover(self) -> int:
         """Remove temp files and blobs no row points to (what a crash left). Returns blobs removed.
