@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+import traceback
 import urllib.error
 import urllib.request
 
@@ -54,13 +55,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _bind(settings: Settings) -> socket.socket:
+def _bind(settings: Settings, port: int | None = None) -> socket.socket:
+    """The listening socket. With workers, each process binds its own to the same port
+    (SO_REUSEPORT), so the kernel spreads new connections evenly over them; one shared socket
+    would hand most of them to whichever process happens to accept first."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if settings.workers > 1:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((settings.host, settings.port))
+    sock.bind((settings.host, settings.port if port is None else port))
     sock.listen(1024)
     sock.setblocking(False)
     return sock
@@ -172,9 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     children = []
     for _ in range(settings.workers - 1):
         pid = os.fork()
-        if pid == 0:
-            asyncio.run(serve(settings, sock, announce=False))
-            os._exit(0)
+        if pid == 0:        # a worker: never returns into the parent's code below
+            code = 1
+            try:
+                own = _bind(settings, port=sock.getsockname()[1])
+                sock.close()
+                asyncio.run(serve(settings, own, announce=False))
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
         children.append(pid)
     clean = False
     try:
