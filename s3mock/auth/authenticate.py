@@ -37,7 +37,7 @@ def query_pairs(raw_query: str) -> list[tuple[str, str]]:
     for item in raw_query.split("&"):
         if item:
             k, _, v = item.partition("=")
-            pairs.append((unquote(k), unquote(v)))
+            pairs.append((unquote(k) if "%" in k else k, unquote(v) if "%" in v else v))
     return pairs
 
 

@@ -46,6 +46,10 @@ class Signed:
     expires: int | None = None
 
 
+_DAY = re.compile(r"\d{8}")
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
+
+
 def _malformed(message: str) -> S3Error:
     return S3Error("AuthorizationHeaderMalformed", f"The authorization header is malformed; {message}")
 
@@ -54,7 +58,7 @@ def parse_credential(value: str, error) -> Credential:
     parts = value.split("/")
     if len(parts) != 5:
         raise error("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
-    if not re.fullmatch(r"\d{8}", parts[1]):
+    if not _DAY.fullmatch(parts[1]):
         raise error(f"incorrect date format \"{parts[1]}\". This date in the credential must be in the "
                     "format \"yyyyMMdd\".")
     if parts[3] != "s3":
@@ -123,7 +127,7 @@ def parse_query(query: Mapping[str, str]) -> Signed:
         # S3's words, recorded in aws-cli#5464 and bryanjos/aws_auth#31.
         raise _query_error("X-Amz-Expires must be less than a week (in seconds); that is, the given "
                            "X-Amz-Expires must be less than 604800 seconds")
-    if not re.fullmatch(r"\d{8}T\d{6}Z", query["X-Amz-Date"]):
+    if not _AMZ_DATE.fullmatch(query["X-Amz-Date"]):
         raise _query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
     return Signed(cred, tuple(query["X-Amz-SignedHeaders"].split(";")), query["X-Amz-Signature"],
                   query["X-Amz-Date"], True, expires)

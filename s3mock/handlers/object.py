@@ -126,7 +126,8 @@ def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tupl
         if e.code == NOT_MODIFIED:
             e.headers.update({"ETag": quoted(meta.etag), "Last-Modified": http_date(meta.mtime)})
         raise
-    part = ctx.query.get("partNumber")
+    q = ctx.query
+    part = q.get("partNumber")
     rng: tuple[int, int] | None
     extra: dict[str, str] = {}
     if part is not None:
@@ -138,8 +139,8 @@ def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tupl
     headers = object_headers(meta, checksum_mode=mode and full)
     headers.update(extra)
     for name, header in OVERRIDES.items():
-        if name in ctx.query:
-            headers[header] = ctx.query[name]
+        if name in q:
+            headers[header] = q[name]
     if rng is not None:
         headers["Content-Range"] = f"bytes {rng[0]}-{rng[1] - 1}/{meta.size}"
         return 206, headers, rng
