@@ -98,8 +98,7 @@ async def put_object(ctx: Ctx) -> web.Response:
     alg = want.algorithm or DEFAULT_CHECKSUM
     meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
     meta.checksums, meta.checksum_type = {alg: writer.checksum_values()[alg]}, "FULL_OBJECT"
-    if not ctx.store.put_object(meta, expect_etag=expect, expect_absent=absent):
-        ctx.store.blobs.unlink([blob])
+    if not await ctx.store.put_object_grouped(meta, expect_etag=expect, expect_absent=absent):
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
     headers = {"ETag": quoted(meta.etag), "x-amz-server-side-encryption": "AES256"}
     headers.update(checksum_headers(meta.checksums, meta.checksum_type))

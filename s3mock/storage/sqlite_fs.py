@@ -5,6 +5,7 @@ No aiohttp, no HTTP. Point look-ups run on the event loop; blob I/O of large bod
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -91,6 +92,7 @@ class SqliteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
+        self._group: list = []      # PUTs waiting for their shared commit (put_object_grouped)
         self._add_listing_entries()
 
     def close(self) -> None:
@@ -207,6 +209,49 @@ class SqliteStore:
             keep = {s[0] for s in meta.segments}
             self.blobs.unlink(s[0] for s in json.loads(old[1]) if s[0] not in keep)
         return True
+
+    async def put_object_grouped(self, meta: ObjectMeta, expect_etag: str | None = None,
+                                 expect_absent: bool = False) -> bool:
+        """put_object, committed in one transaction with the others that reach this point in the
+        same event-loop iteration (one BEGIN/COMMIT and one WAL write for all). A row whose
+        condition failed has its blobs removed here, whatever became of its caller."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._group.append((meta, expect_etag, expect_absent, done))
+        if len(self._group) == 1:
+            loop.call_soon(self._commit_group)
+        return await done
+
+    def _commit_group(self) -> None:
+        group, self._group = self._group, []
+        results: list[bool] = []
+        replaced: list[tuple[ObjectMeta, str]] = []
+        try:
+            with self._write():
+                for meta, expect_etag, expect_absent, _ in group:
+                    old = self.db.execute("SELECT etag, segments FROM objects WHERE bucket=? AND "
+                                          "key=?", (meta.bucket, meta.key)).fetchone()
+                    ok = not (expect_absent and old is not None) and not (
+                        expect_etag is not None and (old is None or old[0] != expect_etag))
+                    results.append(ok)
+                    if ok:
+                        self.db.execute(_INSERT_OBJ, _obj_row(meta))
+                        if old is not None:
+                            replaced.append((meta, old[1]))
+        except sqlite3.Error as e:
+            for meta, _, _, done in group:
+                self.blobs.unlink(s[0] for s in meta.segments)
+                if not done.done():
+                    done.set_exception(e)
+            return
+        for meta, old_segments in replaced:
+            keep = {s[0] for s in meta.segments}
+            self.blobs.unlink(s[0] for s in json.loads(old_segments) if s[0] not in keep)
+        for (meta, _, _, done), ok in zip(group, results):
+            if not ok:
+                self.blobs.unlink(s[0] for s in meta.segments)
+            if not done.done():
+                done.set_result(ok)
 
     def update_object_acl(self, bucket: str, key: str, acl: str) -> None:
         with self._write():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
+import sqlite3
 import time
 
 import pytest
@@ -62,6 +64,52 @@ def test_object_round_trip_and_reopen(tmp_path, store):
         assert got == m and read(again, got) == b"xyz"
     finally:
         again.close()
+
+
+async def test_puts_of_one_loop_iteration_commit_together(store):
+    """Each grouped PUT gets its own answer; a failed condition leaves its blob removed and the
+    object before it intact; a replaced object's blobs go."""
+    old = put_bytes(store, "taken", b"old")
+    replaced = put_bytes(store, "replaced", b"before")
+    new = {k: meta(k, size=3, segments=[(blob(store, b"new"), 3)])
+           for k in ("fresh", "taken", "replaced")}
+    results = await asyncio.gather(
+        store.put_object_grouped(new["fresh"]),
+        store.put_object_grouped(new["taken"], expect_absent=True),
+        store.put_object_grouped(new["replaced"], expect_etag="e"))
+    assert results == [True, False, True]
+    assert read(store, store.get_object("b", "fresh")) == b"new"
+    assert read(store, store.get_object("b", "taken")) == b"old"
+    assert read(store, store.get_object("b", "replaced")) == b"new"
+    on_disk = store.blobs.all_ids()
+    assert new["taken"].segments[0][0] not in on_disk
+    assert replaced.segments[0][0] not in on_disk and old.segments[0][0] in on_disk
+
+
+async def test_a_failed_group_commit_fails_every_put_in_it(store, monkeypatch):
+    before = put_bytes(store, "k", b"before")
+    new = [meta(k, size=1, segments=[(blob(store, b"x"), 1)]) for k in ("k", "other")]
+
+    class FailingCommit:
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(store, "db", FailingCommit(store.db))
+    results = await asyncio.gather(*(store.put_object_grouped(m) for m in new),
+                                   return_exceptions=True)
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
+    monkeypatch.undo()
+    assert read(store, store.get_object("b", "k")) == b"before"
+    assert store.get_object("b", "other") is None
+    assert store.blobs.all_ids() == {before.segments[0][0]}
 
 
 def test_listing_entry_is_stored_with_the_row(store):
