@@ -195,20 +195,30 @@ class SqliteStore:
         If the commit fails (disk full, I/O error, lock timeout) the new blobs are removed."""
         try:
             with self._write():
-                old = self.db.execute("SELECT etag, segments FROM objects WHERE bucket=? AND key=?",
-                                      (meta.bucket, meta.key)).fetchone()
-                if expect_absent and old is not None:
-                    return False
-                if expect_etag is not None and (old is None or old[0] != expect_etag):
-                    return False
-                self.db.execute(_INSERT_OBJ, _obj_row(meta))
+                written, old = self._write_row(meta, expect_etag, expect_absent)
         except sqlite3.Error:
             self.blobs.unlink(s[0] for s in meta.segments)
             raise
-        if old is not None:
+        self._drop_replaced(meta, old)
+        return written
+
+    def _write_row(self, meta: ObjectMeta, expect_etag: str | None,
+                   expect_absent: bool) -> tuple[bool, str | None]:
+        """In a write transaction: write meta's row if the conditions on the current object hold.
+        (written, the segments of the object it replaced or None)."""
+        old = self.db.execute("SELECT etag, segments FROM objects WHERE bucket=? AND key=?",
+                              (meta.bucket, meta.key)).fetchone()
+        if (expect_absent and old is not None) or (
+                expect_etag is not None and (old is None or old[0] != expect_etag)):
+            return False, None
+        self.db.execute(_INSERT_OBJ, _obj_row(meta))
+        return True, old[1] if old is not None else None
+
+    def _drop_replaced(self, meta: ObjectMeta, old_segments: str | None) -> None:
+        """After the commit: the blobs of the replaced object that meta does not reuse."""
+        if old_segments is not None:
             keep = {s[0] for s in meta.segments}
-            self.blobs.unlink(s[0] for s in json.loads(old[1]) if s[0] not in keep)
-        return True
+            self.blobs.unlink(s[0] for s in json.loads(old_segments) if s[0] not in keep)
 
     async def put_object_grouped(self, meta: ObjectMeta, expect_etag: str | None = None,
                                  expect_absent: bool = False) -> bool:
@@ -224,34 +234,23 @@ class SqliteStore:
 
     def _commit_group(self) -> None:
         group, self._group = self._group, []
-        results: list[bool] = []
-        replaced: list[tuple[ObjectMeta, str]] = []
         try:
             with self._write():
-                for meta, expect_etag, expect_absent, _ in group:
-                    old = self.db.execute("SELECT etag, segments FROM objects WHERE bucket=? AND "
-                                          "key=?", (meta.bucket, meta.key)).fetchone()
-                    ok = not (expect_absent and old is not None) and not (
-                        expect_etag is not None and (old is None or old[0] != expect_etag))
-                    results.append(ok)
-                    if ok:
-                        self.db.execute(_INSERT_OBJ, _obj_row(meta))
-                        if old is not None:
-                            replaced.append((meta, old[1]))
+                results = [self._write_row(meta, expect_etag, expect_absent)
+                           for meta, expect_etag, expect_absent, _ in group]
         except sqlite3.Error as e:
             for meta, _, _, done in group:
                 self.blobs.unlink(s[0] for s in meta.segments)
                 if not done.done():
                     done.set_exception(e)
             return
-        for meta, old_segments in replaced:
-            keep = {s[0] for s in meta.segments}
-            self.blobs.unlink(s[0] for s in json.loads(old_segments) if s[0] not in keep)
-        for (meta, _, _, done), ok in zip(group, results):
-            if not ok:
+        for (meta, _, _, done), (written, old) in zip(group, results):
+            if written:
+                self._drop_replaced(meta, old)
+            else:
                 self.blobs.unlink(s[0] for s in meta.segments)
             if not done.done():
-                done.set_result(ok)
+                done.set_result(written)
 
     def update_object_acl(self, bucket: str, key: str, acl: str) -> None:
         with self._write():
@@ -375,20 +374,14 @@ class SqliteStore:
             if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
                 return None
             blobs = [b for (b,) in self.db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
-            old = self.db.execute("SELECT segments, etag FROM objects WHERE bucket=? AND key=?",
-                                  (meta.bucket, meta.key)).fetchone()
-            if expect_absent and old is not None:
+            written, old = self._write_row(meta, expect_etag, expect_absent)
+            if not written:
                 return False
-            if expect_etag is not None and (old is None or old[1] != expect_etag):
-                return False
-            self.db.execute(_INSERT_OBJ, _obj_row(meta))
             self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
             self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
         keep = {s[0] for s in meta.segments}
-        drop = [b for b in blobs if b not in keep]
-        if old:
-            drop += [s[0] for s in json.loads(old[0]) if s[0] not in keep]
-        self.blobs.unlink(drop)
+        self.blobs.unlink(b for b in blobs if b not in keep)
+        self._drop_replaced(meta, old)
         return True
 
     def abort_upload(self, upload_id: str) -> bool:
