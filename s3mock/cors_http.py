@@ -14,8 +14,9 @@ log = logging.getLogger("s3mock.cors")
 
 
 class RulesCache:
-    """Parsed rules per bucket, keyed by (created, version) that the database holds, so a change
-    made by any worker process is seen by every other on its next request."""
+    """Parsed rules per bucket, keyed by the row's (created, version): the store's bucket rows are
+    current for every worker process (storage/generation.py), so a change made by any of them is
+    seen by every other on its next request."""
 
     def __init__(self, store: SqliteStore):
         self.store = store
@@ -23,19 +24,17 @@ class RulesCache:
 
     def lookup(self, bucket: str) -> tuple[bool, tuple[cors.Rule, ...] | None]:
         """(bucket exists, its rules or None)."""
-        row = self.store.bucket_cors_version(bucket)
-        if row is None:
+        raw = self.store.get_bucket(bucket)
+        if raw is None:
             self._cache.pop(bucket, None)
             return False, None
-        stamp = (row[0], row[1])
+        stamp = (raw.created, raw.version)
         hit = self._cache.get(bucket)
         if hit is not None and hit[0] == stamp:
             return True, hit[1]
-        raw = self.store.get_bucket(bucket)
-        rules = cors.parse(raw.cors) if raw is not None and raw.cors else None
-        if raw is not None:
-            self._cache[bucket] = ((raw.created, raw.version), rules)
-        return raw is not None, rules
+        rules = cors.parse(raw.cors) if raw.cors else None
+        self._cache[bucket] = (stamp, rules)
+        return True, rules
 
 
 def explain_lines(bucket: str | None, decision: cors.Decision) -> str:

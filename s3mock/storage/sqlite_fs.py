@@ -6,6 +6,7 @@ No aiohttp, no HTTP. Point look-ups run on the event loop; blob I/O of large bod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from s3mock import listing_entry
 from s3mock.storage.base import Bucket, Listed, ObjectMeta, Part, Upload
 from s3mock.storage.blobs import BlobDir
+from s3mock.storage.generation import Generation
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets(
@@ -35,6 +37,7 @@ CREATE TABLE IF NOT EXISTS parts(
 CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
+BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucket changes
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
              "checksum_type, segments, parts_count, acl")
 # A row is written with its listing entry (listing_entry.render), which only listings read.
@@ -93,10 +96,15 @@ class SqliteStore:
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
         self._group: list = []      # PUTs waiting for their shared commit (put_object_grouped)
+        # Bucket rows (None: no such bucket) as of the generation they were read at.
+        self._generation = Generation(self.data_dir / "buckets.gen")
+        self._buckets: dict[str, Bucket | None] = {}
+        self._buckets_at: int | None = None
         self._add_listing_entries()
 
     def close(self) -> None:
         self.db.close()
+        self._generation.close()
 
     def _add_listing_entries(self) -> None:
         """A data dir from before objects carried their listing entry gets the column, filled once."""
@@ -147,17 +155,33 @@ class SqliteStore:
             "SELECT name, created, owner, region, acl, cors, version FROM buckets ORDER BY name")]
 
     def get_bucket(self, name: str) -> Bucket | None:
+        """The bucket's row, from the cache while no process has changed a bucket since (the
+        generation is read before the row, so a change racing this read only costs a re-read)."""
+        at = self._generation.value()
+        if at != self._buckets_at or len(self._buckets) > BUCKET_CACHE_SIZE:
+            self._buckets.clear()
+            self._buckets_at = at
+        elif name in self._buckets:
+            return self._buckets[name]
         row = self.db.execute("SELECT name, created, owner, region, acl, cors, version FROM buckets "
                               "WHERE name=?", (name,)).fetchone()
-        return Bucket(*row) if row else None
+        bucket = Bucket(*row) if row else None
+        if at is not None:
+            self._buckets[name] = bucket
+        return bucket
 
-    def bucket_cors_version(self, name: str) -> tuple[float, int] | None:
-        """(created, version): changes whenever the bucket or its configuration does."""
-        return self.db.execute("SELECT created, version FROM buckets WHERE name=?", (name,)).fetchone()
+    @contextlib.contextmanager
+    def _bucket_write(self):
+        """A write transaction that changes bucket rows: the generation moves after it ends."""
+        try:
+            with self._write():
+                yield
+        finally:
+            self._generation.bump()
 
     def create_bucket(self, b: Bucket) -> bool:
         """False if it already exists."""
-        with self._write():
+        with self._bucket_write():
             cur = self.db.execute("INSERT OR IGNORE INTO buckets(name, created, owner, region, acl, "
                                   "cors) VALUES (?,?,?,?,?,?)",
                                   (b.name, b.created, b.owner, b.region, b.acl, b.cors))
@@ -171,7 +195,7 @@ class SqliteStore:
 
     def delete_bucket(self, name: str) -> bool:
         """False if it has objects or uploads in progress."""
-        with self._write():
+        with self._bucket_write():
             if not self.bucket_is_empty(name):
                 return False
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
@@ -179,7 +203,7 @@ class SqliteStore:
 
     def set_bucket_config(self, name: str, **values: object) -> None:
         cols = ", ".join(f"{k}=?" for k in values)
-        with self._write():
+        with self._bucket_write():
             self.db.execute(f"UPDATE buckets SET {cols}, version=version+1 WHERE name=?",
                             (*values.values(), name))
 

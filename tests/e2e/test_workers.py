@@ -67,7 +67,8 @@ class Conn:
 
     def request(self, method: str, path: str, body: bytes = b"",
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        self.http.request(method, path, body=body or None, headers={**AUTH, **(headers or {})})
+        sent = {k: v for k, v in {**AUTH, **(headers or {})}.items() if v is not None}
+        self.http.request(method, path, body=body or None, headers=sent)
         resp = self.http.getresponse()
         return resp.status, dict(resp.getheaders()), resp.read()
 
@@ -111,8 +112,13 @@ def test_objects_written_by_one_worker_are_read_by_the_other_at_once(pair):
 
 def test_buckets_and_their_cors_change_for_both_workers_at_once(pair):
     _, a, b = pair
+    assert b.request("HEAD", "/made-by-a")[0] == 404
     assert a.request("PUT", "/made-by-a")[0] == 200
     assert b.request("PUT", "/made-by-a/key", b"x")[0] == 200
+    anonymous = {"Authorization": None, "x-amz-date": None}
+    assert b.request("GET", "/made-by-a?list-type=2", headers=anonymous)[0] == 403
+    assert a.request("PUT", "/made-by-a?acl", headers={"x-amz-acl": "public-read"})[0] == 200
+    assert b.request("GET", "/made-by-a?list-type=2", headers=anonymous)[0] == 200
     rules = (f"<CORSConfiguration><CORSRule><AllowedOrigin>{ORIGIN}</AllowedOrigin>"
              "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>").encode()
     preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}

@@ -171,6 +171,29 @@ def test_bucket_lifecycle(store):
     assert store.get_bucket("b") is None
 
 
+def test_bucket_rows_are_cached_until_any_store_of_the_data_dir_changes_a_bucket(tmp_path, store):
+    """Two stores on one data dir stand for two worker processes: what one changes, the other
+    reads at once, and a row read again unchanged costs no query."""
+    other = SqliteStore(tmp_path / "data")
+    try:
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        assert store.get_bucket("b").acl is None and store.get_bucket("late") is None
+        statements.clear()
+        assert store.get_bucket("b").acl is None and store.get_bucket("late") is None
+        assert statements == []
+        other.set_bucket_config("b", acl="public-read")
+        assert store.get_bucket("b").acl == "public-read"
+        assert other.create_bucket(Bucket("late", 2.0, "owner", "us-east-1"))
+        assert store.get_bucket("late").created == 2.0
+        assert other.delete_bucket("late")
+        assert store.get_bucket("late") is None
+        assert store.create_bucket(Bucket("late", 3.0, "owner", "us-east-1"))
+        assert other.get_bucket("late").created == 3.0
+    finally:
+        other.close()
+
+
 # listing
 
 KEYS = [
