@@ -18,7 +18,7 @@ from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
 from s3mock.handlers.access import authorize
 from s3mock.handlers.admin import ADMIN, STARTED_AT
-from s3mock.operations import Op, Resolved, resolve
+from s3mock.operations import Op, Resolved, query_names, resolve
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
@@ -107,8 +107,9 @@ def route(request: web.Request) -> Resolved | None:
     no route: later steps recognise them by its absence."""
     if _is_admin(request):
         return None
-    resolved = request[ROUTE] = resolve(request.method, request.host, request.raw_path,
-                                        request.query.keys(), request.headers,
+    raw_path = request.raw_path
+    resolved = request[ROUTE] = resolve(request.method, request.host, raw_path,
+                                        query_names(raw_path.partition("?")[2]), request.headers,
                                         request.app[SETTINGS].domain)
     return resolved
 
@@ -163,7 +164,7 @@ async def dispatch(request: web.Request, resolved: Resolved | None) -> web.Strea
         raise S3Error("NotImplemented")
     ctx = Ctx(request, request.app[SETTINGS], request.app[STORE], resolved.op, resolved.bucket,
               resolved.key, request[PRINCIPAL], request[REQUEST_ID],
-              chunk_verifier=request.get(CHUNK_VERIFIER))
+              chunk_verifier=request.get(CHUNK_VERIFIER), params=resolved.params)
     authorize(ctx, resolved.perm)
     return await handler(ctx)
 

@@ -126,6 +126,7 @@ class Resolved:
     bucket: str | None
     key: str | None
     virtual_host: bool = False
+    params: frozenset[str] = frozenset()      # the query's parameter names
 
 
 def is_virtual_host(host: str, domain: str) -> bool:
@@ -150,6 +151,19 @@ def split_target(host: str, raw_path: str, domain: str,
     bucket = unquote(bucket_raw)
     key = unquote(key_raw) if sep and key_raw else None
     return bucket, key
+
+
+def query_names(raw_query: str) -> set[str]:
+    """The parameter names of a raw query string, decoded as aiohttp's request.query decodes them
+    (`+` is a space): what routing needs, without decoding every value."""
+    names = set()
+    for item in raw_query.split("&"):
+        if item:
+            name = item.partition("=")[0]
+            if "+" in name:
+                name = name.replace("+", " ")
+            names.add(unquote(name) if "%" in name else name)
+    return names
 
 
 def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
@@ -177,7 +191,7 @@ def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
     if present - best.keys:
         raise S3Error("NotImplemented")
-    return Resolved(best.op, best.perm, bucket, key, virtual)
+    return Resolved(best.op, best.perm, bucket, key, virtual, frozenset(query_keys))
 
 
 def _weight(route: Route) -> int:

@@ -4,6 +4,7 @@ header or a presigned query. Pure: no aiohttp, no I/O.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
@@ -32,12 +33,17 @@ class Result:
     chunks: sigv4.ChunkVerifier | None = None
 
 
+# urllib's unquote costs microseconds; the same escaped values (a presigned URL's credential)
+# come back on every request.
+_unquote = functools.lru_cache(maxsize=4096)(unquote)
+
+
 def query_pairs(raw_query: str) -> list[tuple[str, str]]:
     pairs = []
     for item in raw_query.split("&"):
         if item:
             k, _, v = item.partition("=")
-            pairs.append((unquote(k) if "%" in k else k, unquote(v) if "%" in v else v))
+            pairs.append((_unquote(k) if "%" in k else k, _unquote(v) if "%" in v else v))
     return pairs
 
 

@@ -27,6 +27,7 @@ class Ctx:
     request_id: str
     chunk_verifier: object | None = None     # sigv4.ChunkVerifier for signed streaming bodies
     continue_sent: bool = False
+    params: frozenset[str] = frozenset()    # the query's parameter names (reading values costs more)
     # Rows authorize() read, handed to the handler's first look-up (used once): the two run with
     # no await in between, so they see the same database state; later look-ups read again.
     _bucket: tuple | None = None

@@ -31,6 +31,8 @@ OVERRIDES = {
 
 def check_version(ctx: Ctx) -> None:
     """The bucket is never versioned: the only version id is `null`."""
+    if "versionId" not in ctx.params:
+        return
     version = ctx.query.get("versionId")
     if version is not None and version != "null":
         raise S3Error("InvalidArgument", "Invalid version id specified", ArgumentName="versionId",
@@ -125,8 +127,7 @@ def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tupl
         if e.code == NOT_MODIFIED:
             e.headers.update({"ETag": quoted(meta.etag), "Last-Modified": http_date(meta.mtime)})
         raise
-    q = ctx.query
-    part = q.get("partNumber")
+    part = ctx.query.get("partNumber") if "partNumber" in ctx.params else None
     rng: tuple[int, int] | None
     extra: dict[str, str] = {}
     if part is not None:
@@ -137,9 +138,11 @@ def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tupl
     mode = ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     headers = object_headers(meta, checksum_mode=mode and full)
     headers.update(extra)
-    for name, header in OVERRIDES.items():
-        if name in q:
-            headers[header] = q[name]
+    if not OVERRIDES.keys().isdisjoint(ctx.params):
+        q = ctx.query
+        for name, header in OVERRIDES.items():
+            if name in q:
+                headers[header] = q[name]
     if rng is not None:
         headers["Content-Range"] = f"bytes {rng[0]}-{rng[1] - 1}/{meta.size}"
         return 206, headers, rng
@@ -221,5 +224,5 @@ async def delete_object(ctx: Ctx) -> web.Response:
     ctx.require_bucket()
     check_version(ctx)
     ctx.store.delete_object(ctx.bucket or "", ctx.key or "")
-    headers = {"x-amz-version-id": "null"} if "versionId" in ctx.query else None
+    headers = {"x-amz-version-id": "null"} if "versionId" in ctx.params else None
     return empty(204, headers)

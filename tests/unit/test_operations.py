@@ -6,7 +6,7 @@ import pytest
 from multidict import CIMultiDict
 
 from s3mock.errors import S3Error
-from s3mock.operations import ROUTES, Op, resolve, split_target
+from s3mock.operations import ROUTES, Op, query_names, resolve, split_target
 
 DOMAIN = "localhost"
 PATH_HOST = "127.0.0.1:9000"
@@ -15,7 +15,7 @@ COPY = {"x-amz-copy-source": "/src/key"}
 
 
 def run(method: str, host: str, path: str, query: str = "", headers: dict | None = None):
-    keys = {part.split("=", 1)[0] for part in query.split("&") if part}
+    keys = query_names(query)
     r = resolve(method, host, path, keys, CIMultiDict(headers or {}), DOMAIN)
     return r.op, r.bucket, r.key
 
@@ -190,3 +190,18 @@ def test_options_is_preflight(host, path, query, bucket, key):
 
 def test_copy_source_header_is_case_insensitive():
     assert run("PUT", PATH_HOST, "/b/k", "", {"X-Amz-Copy-Source": "/s/k"})[0] is Op.CopyObject
+
+
+@pytest.mark.parametrize("query", [
+    "", "acl", "list-type=2&prefix=a+b", "a+b=1&%61cl&x%2By=2", "&&uploads=&", "uploads&uploads",
+    "versionId=null&partNumber=1", "%zz=1&%C3%A9=3&%FF=1", "tagging=&x=%26", "a=b=c&=v",
+])
+def test_query_names_are_the_names_aiohttp_decodes(query):
+    """Routing reads parameter names from the raw query itself; they must be request.query's."""
+    from yarl import URL
+    assert query_names(query) == set(URL("http://h/p?" + query, encoded=True).query.keys())
+
+
+def test_an_escaped_subresource_name_routes_like_the_plain_one():
+    assert run("GET", PATH_HOST, "/photos", "%61cl")[0] is Op.GetBucketAcl
+    assert run("GET", PATH_HOST, "/photos", "list%2Dtype=2")[0] is Op.ListObjectsV2
