@@ -82,6 +82,7 @@ def owner_id(ctx: Ctx) -> str:
 
 def requested_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bool) -> str | None:
     """The JSON ACL asked for by x-amz-acl / x-amz-grant-* headers, or None (private)."""
-    known = {u.canonical_id for u in ctx.settings.all_users}
-    policy = acl.from_headers(ctx.headers, owner, bucket_owner, for_bucket, known.__contains__)
+    users = ctx.settings.all_users
+    policy = acl.from_headers(ctx.headers, owner, bucket_owner, for_bucket,
+                              lambda i: any(u.canonical_id == i for u in users))
     return policy.to_json() if policy is not None else None

@@ -20,6 +20,9 @@ from typing import AsyncIterator, Iterable
 
 from s3mock import checksums
 
+# Blob files are raw descriptors: Python's file objects cost a third more per small PUT or GET.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_READ = os.O_RDONLY | os.O_CLOEXEC
 # Below this, a body is handled on the event loop: a thread hop costs more than the work.
 INLINE_LIMIT = 256 * 1024
 STEP = 1024 * 1024            # a large read
@@ -77,10 +80,11 @@ class BlobDir:
 
     def read_small(self, blob_id: str, start: int, end: int) -> bytes:
         """Bytes [start, end) of one blob, at once, on the event loop: for small reads."""
-        with open(self.path(blob_id), "rb", buffering=0) as f:
-            if start:
-                f.seek(start)
-            data = f.read(end - start)
+        fd = os.open(self.path(blob_id), _READ)
+        try:
+            data = os.pread(fd, end - start, start)
+        finally:
+            os.close(fd)
         if len(data) != end - start:
             raise OSError(f"blob {blob_id} is shorter than recorded")
         return data
@@ -126,10 +130,10 @@ class BlobWriter:
         self.blob_id = blobs.new_id()
         self.path = blobs.path(self.blob_id)
         try:
-            self.file = open(self.path, "xb", buffering=0)
+            self.fd = os.open(self.path, _CREATE, 0o666)
         except FileNotFoundError:       # the first blob under this prefix
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self.file = open(self.path, "xb", buffering=0)
+            self.fd = os.open(self.path, _CREATE, 0o666)
         self.md5 = hashlib.md5()
         self.hashers = {alg: checksums.new(alg) for alg in algorithms}
         self.size = 0
@@ -142,7 +146,7 @@ class BlobWriter:
         the kernel a fraction of allocating them as the bytes arrive, and a full disk fails now."""
         if size > INLINE_LIMIT:
             try:
-                os.posix_fallocate(self.file.fileno(), 0, size)
+                os.posix_fallocate(self.fd, 0, size)
             except OSError as e:
                 if e.errno == errno.ENOSPC:
                     raise
@@ -154,7 +158,7 @@ class BlobWriter:
             h.update(data)
         view = memoryview(data)
         while view:
-            n = self.file.write(view)
+            n = os.write(self.fd, view)
             view = view[n:]
 
     def write_sync(self, data: bytes) -> None:
@@ -163,7 +167,14 @@ class BlobWriter:
         self._consume(data)
 
     def close_sync(self) -> None:
-        self.file.close()
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        # A writer dropped without finish or abort (a bug) must not leak its descriptor.
+        if getattr(self, "fd", -1) >= 0:
+            os.close(self.fd)
 
     async def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -191,11 +202,11 @@ class BlobWriter:
         if self._inflight is not None:
             await self._inflight
             self._inflight = None
-        self.file.close()
+        self.close_sync()
 
     def discard_sync(self) -> None:
         """Close and remove the blob (for callers off the event loop)."""
-        self.file.close()
+        self.close_sync()
         try:
             os.unlink(self.path)
         except FileNotFoundError:

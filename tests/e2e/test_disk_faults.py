@@ -222,8 +222,14 @@ async def test_eio_while_writing_a_put(app_client, monkeypatch, size):
 async def test_eio_when_the_blob_file_is_created(app_client, monkeypatch):
     c = app_client
     assert (await _put(c, "k", b"old"))[0] == 200
+    real_open = os.open
+
+    def open_fails_in_blobs(path, *args, **kw):
+        if "/blobs/" in str(path):
+            _eio()
+        return real_open(path, *args, **kw)
     with monkeypatch.context() as m:
-        m.setattr(blobs_mod, "open", _eio, raising=False)
+        m.setattr(blobs_mod.os, "open", open_fails_in_blobs)
         assert_internal_error(*await _put(c, "k", b"new body"))
     assert await _get(c, "k") == b"old"
     assert_no_leftovers(c.data_dir)

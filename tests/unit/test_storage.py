@@ -357,7 +357,7 @@ def test_recover_removes_orphans_and_tmp_files(store):
     with open(store.blobs.path(part_blob), "rb") as f:
         assert f.read() == b"part bytes"
     assert store.blobs.all_ids() == {live.segments[0][0], part_blob}
-    w.file.close()
+    w.close_sync()
 
 
 def test_recover_on_a_clean_store_removes_nothing(store):
