@@ -54,7 +54,14 @@ def _malformed(message: str) -> S3Error:
     return S3Error("AuthorizationHeaderMalformed", f"The authorization header is malformed; {message}")
 
 
+# Credentials already found valid: the same few come back on every request.
+_valid_credentials: dict[str, Credential] = {}
+
+
 def parse_credential(value: str, error) -> Credential:
+    known = _valid_credentials.get(value)
+    if known is not None:
+        return known
     parts = value.split("/")
     if len(parts) != 5:
         raise error("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
@@ -65,7 +72,10 @@ def parse_credential(value: str, error) -> Credential:
         raise error(f"incorrect service \"{parts[3]}\". This endpoint belongs to \"s3\".")
     if parts[4] != "aws4_request":
         raise error(f"incorrect terminal \"{parts[4]}\". This endpoint uses \"aws4_request\".")
-    return Credential(*parts[:4])
+    if len(_valid_credentials) >= 1024:
+        _valid_credentials.clear()
+    cred = _valid_credentials[value] = Credential(*parts[:4])
+    return cred
 
 
 def parse_header(auth: str, headers: Mapping[str, str]) -> Signed:
@@ -104,11 +114,13 @@ def _query_error(message: str) -> S3Error:
     return S3Error("AuthorizationQueryParametersError", message)
 
 
+_PRESIGNED_PARAMS = frozenset({"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
+                               "X-Amz-SignedHeaders", "X-Amz-Expires"})
+
+
 def parse_query(query: Mapping[str, str]) -> Signed:
     """Presigned URL: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature."""
-    required = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
-                "X-Amz-SignedHeaders", "X-Amz-Expires")
-    if any(q not in query for q in required):
+    if not _PRESIGNED_PARAMS.issubset(query):
         raise _query_error("Query-string authentication version 4 requires the X-Amz-Algorithm, "
                            "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
                            "X-Amz-Expires parameters.")
