@@ -47,11 +47,11 @@ def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
     return xml.Raw("".join(out))
 
 
-def _page(ctx: Ctx, after: str):
+def _page(ctx: Ctx, after: str, owners: bool = True):
     q = ctx.query
     limit = int_arg(q, "max-keys", 1000, 0, 1000)
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
-    return ctx.store.list_objects(ctx.bucket or "", prefix, delimiter, after, limit), limit
+    return ctx.store.list_objects(ctx.bucket or "", prefix, delimiter, after, limit, owners), limit
 
 
 def _common(page: Listed, enc) -> list:
@@ -104,8 +104,8 @@ async def list_objects_v2(ctx: Ctx) -> web.Response:
     after = _untoken(token) if token is not None else start_after
     if token is not None and start_after > after:
         after = start_after
-    page, limit = _page(ctx, after)
     owner = q.get("fetch-owner", "").lower() == "true"
+    page, limit = _page(ctx, after, owner)
     content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", "")))]
     if "delimiter" in q:
         content.append(("Delimiter", enc(q["delimiter"])))

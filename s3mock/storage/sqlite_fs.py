@@ -298,15 +298,15 @@ class SqliteStore:
         return row is not None
 
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
-                     limit: int = 1000) -> Listed:
+                     limit: int = 1000, owners: bool = True) -> Listed:
         """Keys and common prefixes after `after`, in UTF-8 order: a range scan. Entries are
         (key, owner, entry) tuples, the entry rendered when the row was written (listing_entry):
-        what a listing shows, nothing to decode."""
+        what a listing shows, nothing to decode. Without `owners` the owner is None (not read)."""
         out = Listed()
         if limit <= 0:
             return out      # S3: max-keys=0 is an empty page that is not truncated
         upper = _successor(prefix) if prefix else None
-        sql = (f"SELECT key, owner, entry FROM objects WHERE bucket=? AND key >= ? "
+        sql = (f"SELECT key, {'owner' if owners else 'NULL'}, entry FROM objects WHERE bucket=? AND key >= ? "
                f"{'AND key < ?' if upper is not None else ''} ORDER BY key LIMIT ?")
         # key + NUL is the smallest string after key: every bound below is inclusive.
         cursor = max(prefix, after + "\0") if after else prefix

@@ -99,6 +99,9 @@ def test_fetch_owner(s3, many):
     assert len(owners) == 3
     assert all(o["ID"] for o in owners)
     assert owners[0]["ID"] == s3.list_buckets()["Owner"]["ID"]
+    assert all("Owner" not in o for o in s3.list_objects_v2(Bucket=many, MaxKeys=3)["Contents"])
+    assert [o["Owner"]["ID"] for o in s3.list_objects(Bucket=many, MaxKeys=3)["Contents"]] == \
+        [o["ID"] for o in owners]
 
 
 def test_listing_missing_bucket(s3):
