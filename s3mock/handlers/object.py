@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 
@@ -190,32 +192,38 @@ async def get_object(ctx: Ctx) -> web.StreamResponse:
             except FileNotFoundError:
                 continue  # replaced between reading its row and opening its blob: read the new one
             return web.Response(status=status, headers=headers, body=body)
-        chunks = ctx.store.blobs.read(meta.segments, start, end)
-        try:
-            first = await chunks.__anext__() if end > start else b""
-        except FileNotFoundError:
-            continue  # replaced between reading its row and opening its blob: read the new one
-        except StopAsyncIteration:
-            first = b""
-        if len(first) == end - start:
-            await chunks.aclose()
-            return web.Response(status=status, headers=headers, body=first)
-        resp = web.StreamResponse(status=status, headers=headers)
-        resp.content_length = end - start
-        await resp.prepare(ctx.request)
-        try:
-            await resp.write(first)
-            async for data in chunks:
-                await resp.write(data)
-        except OSError:
-            # Too late for an error response: cut the connection so the client sees a short body.
-            log.exception("GET %s/%s failed mid-stream", meta.bucket, meta.key)
-            if ctx.request.transport is not None:
-                ctx.request.transport.close()
-            return resp
-        await resp.write_eof()
-        return resp
+        with contextlib.ExitStack() as stack:
+            try:
+                parts = stack.enter_context(ctx.store.blobs.opened(meta.segments, start, end))
+            except FileNotFoundError:
+                continue  # replaced between reading its row and opening its blob: read the new one
+            return await _send(ctx, meta, status, headers, end - start, parts)
     raise S3Error("InternalError")
+
+
+async def _send(ctx: Ctx, meta: ObjectMeta, status: int, headers: dict[str, str], length: int,
+                parts) -> web.StreamResponse:
+    """Stream the blobs' bytes with sendfile: the kernel copies them, no buffer passes through
+    Python (as aiohttp's FileResponse does, which cannot send parts of several files)."""
+    resp = web.StreamResponse(status=status, headers=headers)
+    resp.content_length = length
+    await resp.prepare(ctx.request)
+    transport = ctx.request.transport
+    loop = asyncio.get_running_loop()
+    try:
+        for f, offset, count in parts:
+            if transport is None or transport.is_closing():
+                raise ConnectionResetError("connection lost")
+            if await loop.sendfile(transport, f, offset, count) != count:
+                raise OSError(f"a blob of {meta.bucket}/{meta.key} is shorter than recorded")
+    except OSError:
+        # Too late for an error response: cut the connection so the client sees a short body.
+        log.exception("GET %s/%s failed mid-stream", meta.bucket, meta.key)
+        if transport is not None:
+            transport.close()
+        return resp
+    await resp.write_eof()
+    return resp
 
 
 @handles(Op.DeleteObject)

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import aiohttp
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
@@ -334,3 +335,19 @@ async def test_database_locked_too_long(app_client):
     assert_no_leftovers(c.data_dir)
     assert (await _put(c, "k", b"new"))[0] == 200
     assert await _get(c, "k") == b"new"
+
+
+@pytest.mark.parametrize("size", [300 * KIB, 3 * MIB], ids=["mid", "large"])
+async def test_a_blob_cut_short_on_disk_ends_the_get_early(app_client, size):
+    """The row says more bytes than the file holds: the GET (already answering 200 with the
+    recorded length) stops short and closes the connection instead of hanging or padding."""
+    c = app_client
+    assert (await _put(c, "k", os.urandom(size)))[0] == 200
+    (blob, _), = c.store.get_object("faults", "k").segments
+    os.truncate(c.store.blobs.path(blob), 1000)
+    resp = await c.get("/faults/k")
+    assert resp.status == 200 and resp.content_length == size
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await resp.read()
+    assert (await _put(c, "k", b"whole"))[0] == 200
+    assert await _get(c, "k") == b"whole"
