@@ -25,10 +25,13 @@ def object_acl(m: ObjectMeta) -> acl.Acl:
     return acl.Acl.from_json(m.acl) if m.acl else acl.canned("private", m.owner)
 
 
-def _owner_of_private(who: str | None, acl_json: str | None, owner: str) -> bool:
-    """The owner of a resource with the default (private) ACL: allowed everything, decided
-    without building the ACL."""
-    return acl_json is None and who is not None and who == owner
+def _permits(who: str | None, resource: Bucket | ObjectMeta, perm: Perm) -> bool:
+    """The resource's ACL grants `perm`; its owner, under the default (private) ACL, is allowed
+    everything without building the ACL."""
+    if resource.acl is None and who is not None and who == resource.owner:
+        return True
+    policy = bucket_acl(resource) if isinstance(resource, Bucket) else object_acl(resource)
+    return allowed(who, policy, perm)
 
 
 def allowed(who: str | None, policy: acl.Acl, perm: Perm) -> bool:
@@ -62,13 +65,13 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         meta = ctx.store.get_object(b.name, ctx.key or "")
         ctx._object = (meta,)
         if meta is None:
-            if not _owner_of_private(who, b.acl, b.owner) and not allowed(who, bucket_acl(b), Perm.READ):
+            if not _permits(who, b, Perm.READ):
                 raise S3Error("AccessDenied")
             return
-        if not _owner_of_private(who, meta.acl, meta.owner) and not allowed(who, object_acl(meta), perm):
+        if not _permits(who, meta, perm):
             raise S3Error("AccessDenied")
         return
-    if not _owner_of_private(who, b.acl, b.owner) and not allowed(who, bucket_acl(b), perm):
+    if not _permits(who, b, perm):
         raise S3Error("AccessDenied")
 
 

@@ -96,7 +96,6 @@ async def copy_object(ctx: Ctx) -> web.Response:
         raise
     meta.mtime = time.time()
     if not ctx.store.put_object(meta, expect_etag=expect, expect_absent=absent):
-        ctx.store.blobs.unlink(b for b, _ in segments)
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
     content = [("LastModified", iso8601(meta.mtime)), ("ETag", quoted(meta.etag))]
     content += checksum_elements(meta.checksums, meta.checksum_type)

@@ -224,16 +224,27 @@ class SqliteStore:
 
     def put_object(self, meta: ObjectMeta, expect_etag: str | None = None,
                    expect_absent: bool = False) -> bool:
-        """Commit the row, then drop the blobs of what it replaced. False if a condition failed.
-        If the commit fails (disk full, I/O error, lock timeout) the new blobs are removed."""
+        """Commit the row, then drop the blobs of what it replaced. False if a condition failed
+        (meta's blobs are removed then). If the commit fails (disk full, I/O error, lock timeout)
+        meta's blobs are removed and the error raised."""
+        return self._commit_rows([(meta, expect_etag, expect_absent)])[0]
+
+    def _commit_rows(self, rows: list[tuple[ObjectMeta, str | None, bool]]) -> list[bool]:
+        """One transaction writing every (meta, expect_etag, expect_absent) whose conditions hold;
+        then the replaced objects' blobs go, and so do the blobs of rows not written."""
         try:
             with self._write():
-                written, old = self._write_row(meta, expect_etag, expect_absent)
+                results = [self._write_row(*row) for row in rows]
         except sqlite3.Error:
-            self.blobs.unlink(s[0] for s in meta.segments)
+            for meta, _, _ in rows:
+                self.blobs.unlink(s[0] for s in meta.segments)
             raise
-        self._drop_replaced(meta, old)
-        return written
+        for (meta, _, _), (written, old) in zip(rows, results):
+            if written:
+                self._drop_replaced(meta, old)
+            else:
+                self.blobs.unlink(s[0] for s in meta.segments)
+        return [written for written, _ in results]
 
     def _write_row(self, meta: ObjectMeta, expect_etag: str | None,
                    expect_absent: bool) -> tuple[bool, str | None]:
@@ -268,20 +279,13 @@ class SqliteStore:
     def _commit_group(self) -> None:
         group, self._group = self._group, []
         try:
-            with self._write():
-                results = [self._write_row(meta, expect_etag, expect_absent)
-                           for meta, expect_etag, expect_absent, _ in group]
+            results = self._commit_rows([(meta, etag, absent) for meta, etag, absent, _ in group])
         except sqlite3.Error as e:
-            for meta, _, _, done in group:
-                self.blobs.unlink(s[0] for s in meta.segments)
+            for *_, done in group:
                 if not done.done():
                     done.set_exception(e)
             return
-        for (meta, _, _, done), (written, old) in zip(group, results):
-            if written:
-                self._drop_replaced(meta, old)
-            else:
-                self.blobs.unlink(s[0] for s in meta.segments)
+        for (*_, done), written in zip(group, results):
             if not done.done():
                 done.set_result(written)
 

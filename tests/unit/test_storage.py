@@ -162,6 +162,15 @@ def test_conditional_put(store):
     assert not store.put_object(meta("absent", etag="e"), expect_etag="e")
 
 
+def test_a_refused_conditional_put_removes_its_blob_and_keeps_the_object(store):
+    kept = put_bytes(store, "k", b"kept")
+    refused = meta("k", size=3, segments=[(blob(store, b"new"), 3)])
+    assert not store.put_object(refused, expect_absent=True)
+    assert not os.path.exists(store.blobs.path(refused.segments[0][0]))
+    assert read(store, store.get_object("b", "k")) == b"kept"
+    assert store.blobs.all_ids() == {kept.segments[0][0]}
+
+
 def test_bucket_lifecycle(store):
     assert not store.create_bucket(Bucket("b", 0, "x", "us-east-1"))
     put_bytes(store, "k", b"1")
