@@ -1,8 +1,7 @@
-"""The bucket generation: a counter every process of a data dir shares through a small file mapped
-into memory. Whoever changes a bucket row bumps it after the commit; a process's cache of bucket
-rows stays valid while the counter reads what it read when the rows were cached, so checking costs
-a memory read instead of a database query, and a change made by one worker is seen by every other
-on its next request."""
+"""Rows a process caches while no other process of its data dir has changed them: a generation, a
+counter every process shares through a small file mapped into memory, moves after every commit
+that changes such rows. Checking it costs a memory read instead of a database query, and a change
+made by one worker is seen by every other on its next request."""
 
 from __future__ import annotations
 
@@ -29,13 +28,16 @@ class Generation:
     def value(self) -> int | None:
         return _U64.unpack_from(self._map)[0] if self._map is not None else None
 
-    def bump(self) -> None:
-        """After a committed change: caches filled before it are stale from now on."""
+    def bump(self) -> int | None:
+        """After a committed change: caches filled before it are stale from now on. Returns the
+        value before the bump."""
         if self._map is None:
-            return
+            return None
         fcntl.flock(self._fd, fcntl.LOCK_EX)      # increments from two processes must both count
         try:
-            _U64.pack_into(self._map, 0, (_U64.unpack_from(self._map)[0] + 1) % 2**64)
+            before = _U64.unpack_from(self._map)[0]
+            _U64.pack_into(self._map, 0, (before + 1) % 2**64)
+            return before
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
@@ -46,3 +48,49 @@ class Generation:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+MISSING = object()
+
+
+class RowCache:
+    """Rows by key (None: known absent), valid while the generation reads what it read when they
+    were cached. A process's own change updates its cache in place and keeps it valid, unless
+    another process changed something too since; any other change empties it. Holds at most
+    `limit` rows, dropping the oldest."""
+
+    def __init__(self, path: Path, limit: int):
+        self._generation = Generation(path)
+        self._rows: dict = {}
+        self._at = self._generation.value()     # empty: valid as of now
+        self._limit = limit
+
+    def get(self, key):
+        """The cached row, or MISSING: then read it (after this call, not before) and fill()."""
+        at = self._generation.value()
+        if at != self._at:
+            self._rows.clear()
+            self._at = at
+            return MISSING
+        return self._rows.get(key, MISSING)
+
+    def fill(self, key, row) -> None:
+        if self._at is None:
+            return
+        self._rows[key] = row
+        if len(self._rows) > self._limit:
+            del self._rows[next(iter(self._rows))]
+
+    def changed(self, rows: dict) -> None:
+        """After a commit (or a failed one) that may have changed these keys: a row is what was
+        written, MISSING what this process does not know."""
+        for key, row in rows.items():
+            self._rows.pop(key, None)
+            if row is not MISSING:
+                self.fill(key, row)
+        before = self._generation.bump()
+        if before is not None and before == self._at:
+            self._at = (before + 1) % 2**64
+
+    def close(self) -> None:
+        self._generation.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 from s3mock import listing_entry
 from s3mock.storage.base import Bucket, Listed, ObjectMeta, Part, Upload
 from s3mock.storage.blobs import BlobDir
-from s3mock.storage.generation import Generation
+from s3mock.storage.generation import MISSING, RowCache
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets(
@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWI
 """
 
 BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucket changes
+OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
+CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
              "checksum_type, segments, parts_count, acl")
 # A row is written with its listing entry (listing_entry.render), which only listings read.
@@ -77,6 +79,11 @@ def _obj_row(m: ObjectMeta) -> tuple:
             m.checksum_type, _json(m.segments), m.parts_count, m.acl, listing_entry.render(m))
 
 
+def _cacheable(row: tuple) -> bool:
+    """Short enough to keep in memory: key, headers and metadata within CACHED_TEXT."""
+    return len(row[1]) + len(row[7]) + len(row[8]) <= CACHED_TEXT
+
+
 def _meta_to_json(m: ObjectMeta) -> str:
     return json.dumps({"content_type": m.content_type, "headers": m.headers,
                        "metadata": m.metadata, "acl": m.acl, "owner": m.owner})
@@ -105,15 +112,15 @@ class SqliteStore:
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
         self._group: list = []      # PUTs waiting for their shared commit (put_object_grouped)
-        # Bucket rows (None: no such bucket) as of the generation they were read at.
-        self._generation = Generation(self.data_dir / "buckets.gen")
-        self._buckets: dict[str, Bucket | None] = {}
-        self._buckets_at: int | None = None
+        self._buckets = RowCache(self.data_dir / "buckets.gen", BUCKET_CACHE_SIZE)
+        self._objects = RowCache(self.data_dir / "objects.gen", OBJECT_CACHE_SIZE)
+        self._changed: dict = {}    # object rows the write transaction changed (_object_write)
         self._add_listing_entries()
 
     def close(self) -> None:
         self.db.close()
-        self._generation.close()
+        self._buckets.close()
+        self._objects.close()
 
     def _add_listing_entries(self) -> None:
         """A data dir from before objects carried their listing entry gets the column, filled once."""
@@ -164,33 +171,42 @@ class SqliteStore:
             "SELECT name, created, owner, region, acl, cors, version FROM buckets ORDER BY name")]
 
     def get_bucket(self, name: str) -> Bucket | None:
-        """The bucket's row, from the cache while no process has changed a bucket since (the
-        generation is read before the row, so a change racing this read only costs a re-read)."""
-        at = self._generation.value()
-        if at != self._buckets_at or len(self._buckets) > BUCKET_CACHE_SIZE:
-            self._buckets.clear()
-            self._buckets_at = at
-        elif name in self._buckets:
-            return self._buckets[name]
-        row = self.db.execute("SELECT name, created, owner, region, acl, cors, version FROM buckets "
-                              "WHERE name=?", (name,)).fetchone()
-        bucket = Bucket(*row) if row else None
-        if at is not None:
-            self._buckets[name] = bucket
+        """The bucket's row, from the cache while no process has changed a bucket since."""
+        bucket = self._buckets.get(name)
+        if bucket is MISSING:
+            row = self.db.execute("SELECT name, created, owner, region, acl, cors, version FROM "
+                                  "buckets WHERE name=?", (name,)).fetchone()
+            bucket = Bucket(*row) if row else None
+            self._buckets.fill(name, bucket)
         return bucket
 
     @contextlib.contextmanager
-    def _bucket_write(self):
-        """A write transaction that changes bucket rows: the generation moves after it ends."""
+    def _bucket_write(self, name: str):
+        """A write transaction that changes the bucket's row; every cache of it is stale after."""
         try:
             with self._write():
                 yield
         finally:
-            self._generation.bump()
+            self._buckets.changed({name: MISSING})
+
+    @contextlib.contextmanager
+    def _object_write(self):
+        """A write transaction that changes object rows, each recorded in _changed (the row as
+        written, None when deleted, MISSING when unknown); the caches learn them after it ends."""
+        self._changed = {}
+        try:
+            with self._write():
+                yield
+        except BaseException:
+            self._changed = dict.fromkeys(self._changed, MISSING)
+            raise
+        finally:
+            changed, self._changed = self._changed, {}
+            self._objects.changed(changed)
 
     def create_bucket(self, b: Bucket) -> bool:
         """False if it already exists."""
-        with self._bucket_write():
+        with self._bucket_write(b.name):
             cur = self.db.execute("INSERT OR IGNORE INTO buckets(name, created, owner, region, acl, "
                                   "cors) VALUES (?,?,?,?,?,?)",
                                   (b.name, b.created, b.owner, b.region, b.acl, b.cors))
@@ -204,7 +220,7 @@ class SqliteStore:
 
     def delete_bucket(self, name: str) -> bool:
         """False if it has objects or uploads in progress."""
-        with self._bucket_write():
+        with self._bucket_write(name):
             if not self.bucket_is_empty(name):
                 return False
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
@@ -212,14 +228,19 @@ class SqliteStore:
 
     def set_bucket_config(self, name: str, **values: object) -> None:
         cols = ", ".join(f"{k}=?" for k in values)
-        with self._bucket_write():
+        with self._bucket_write(name):
             self.db.execute(f"UPDATE buckets SET {cols}, version=version+1 WHERE name=?",
                             (*values.values(), name))
 
     # objects
     def get_object(self, bucket: str, key: str) -> ObjectMeta | None:
-        row = self.db.execute(f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key=?",
-                              (bucket, key)).fetchone()
+        """The object's row, from the cache while no other process has changed an object since."""
+        row = self._objects.get((bucket, key))
+        if row is MISSING:
+            row = self.db.execute(f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key=?",
+                                  (bucket, key)).fetchone()
+            if row is None or _cacheable(row):
+                self._objects.fill((bucket, key), row)
         return _obj(row) if row else None
 
     def put_object(self, meta: ObjectMeta, expect_etag: str | None = None,
@@ -233,7 +254,7 @@ class SqliteStore:
         """One transaction writing every (meta, expect_etag, expect_absent) whose conditions hold;
         then the replaced objects' blobs go, and so do the blobs of rows not written."""
         try:
-            with self._write():
+            with self._object_write():
                 results = [self._write_row(*row) for row in rows]
         except sqlite3.Error:
             for meta, _, _ in rows:
@@ -255,7 +276,9 @@ class SqliteStore:
         if (expect_absent and old is not None) or (
                 expect_etag is not None and (old is None or old[0] != expect_etag)):
             return False, None
-        self.db.execute(_INSERT_OBJ, _obj_row(meta))
+        row = _obj_row(meta)
+        self.db.execute(_INSERT_OBJ, row)
+        self._changed[meta.bucket, meta.key] = row[:-1] if _cacheable(row) else MISSING
         return True, old[1] if old is not None else None
 
     def _drop_replaced(self, meta: ObjectMeta, old_segments: str | None) -> None:
@@ -290,13 +313,15 @@ class SqliteStore:
                 done.set_result(written)
 
     def update_object_acl(self, bucket: str, key: str, acl: str) -> None:
-        with self._write():
+        with self._object_write():
             self.db.execute("UPDATE objects SET acl=? WHERE bucket=? AND key=?", (acl, bucket, key))
+            self._changed[bucket, key] = MISSING
 
     def delete_object(self, bucket: str, key: str) -> bool:
-        with self._write():
+        with self._object_write():
             row = self.db.execute("DELETE FROM objects WHERE bucket=? AND key=? RETURNING segments",
                                   (bucket, key)).fetchone()
+            self._changed[bucket, key] = None
         if row:
             self.blobs.unlink(s[0] for s in json.loads(row[0]))
         return row is not None
@@ -407,7 +432,7 @@ class SqliteStore:
                         expect_absent: bool = False) -> bool | None:
         """Turn the upload into the object (its parts' blobs become its segments) in one commit.
         None if the upload is gone, False if a condition on the current object failed."""
-        with self._write():
+        with self._object_write():
             if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
                 return None
             blobs = [b for (b,) in self.db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]

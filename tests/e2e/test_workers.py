@@ -105,6 +105,11 @@ def test_objects_written_by_one_worker_are_read_by_the_other_at_once(pair):
     status, _, listing = b.request("GET", "/shared?list-type=2")
     assert status == 200
     assert listing.count(b"<Key>") == 3
+    anonymous = {"Authorization": None, "x-amz-date": None}
+    for reader in (a, b):
+        assert reader.request("GET", "/shared/k1", headers=anonymous)[0] == 403
+    assert a.request("PUT", "/shared/k1?acl", headers={"x-amz-acl": "public-read"})[0] == 200
+    assert b.request("GET", "/shared/k1", headers=anonymous)[0] == 200
     assert a.request("DELETE", "/shared/k0")[0] == 204
     assert b.request("HEAD", "/shared/k0")[0] == 404
     assert b.request("GET", "/shared/k0")[0] == 404

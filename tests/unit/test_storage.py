@@ -11,6 +11,7 @@ import time
 import pytest
 
 from s3mock.storage.base import Bucket, ObjectMeta, Part, Upload
+from s3mock.storage.generation import MISSING, RowCache
 from s3mock.storage.sqlite_fs import SqliteStore
 
 
@@ -201,6 +202,59 @@ def test_bucket_rows_are_cached_until_any_store_of_the_data_dir_changes_a_bucket
         assert other.get_bucket("late").created == 3.0
     finally:
         other.close()
+
+
+
+def test_object_rows_are_cached_until_another_store_of_the_data_dir_changes_an_object(tmp_path, store):
+    """Two stores on one data dir stand for two worker processes: an object one of them writes,
+    re-writes, re-ACLs or deletes reads as such from the other at once; rows read or written
+    since the last change by another store cost no query."""
+    other = SqliteStore(tmp_path / "data")
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    try:
+        first = put_bytes(store, "k", b"one")
+        statements.clear()
+        assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
+        assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
+        assert statements == ["SELECT bucket, key, size, etag, mtime, owner, content_type, headers, "
+                              "metadata, checksums, checksum_type, segments, parts_count, acl FROM "
+                              "objects WHERE bucket='b' AND key='gone'"]
+        store.get_object("b", "k").metadata["changed"] = "by the caller"
+        assert store.get_object("b", "k") == first
+
+        second = put_bytes(other, "k", b"two")
+        assert store.get_object("b", "k") == second
+        other.update_object_acl("b", "k", "public-read")
+        assert store.get_object("b", "k").acl == "public-read"
+        assert other.delete_object("b", "k")
+        assert store.get_object("b", "k") is None
+        upload = Upload("u1", "b", "k", 1.0, "owner", meta("k"))
+        other.create_upload(upload)
+        assert other.put_part("u1", Part(1, 4, "pe", 1.0, blob(other, b"part")))
+        done = meta("k", size=4, etag="mp-1", segments=[(other.list_parts("u1")[0].blob, 4)],
+                    parts_count=1)
+        assert other.complete_upload("u1", done)
+        assert store.get_object("b", "k") == done
+
+        # The store's own writes keep what it cached valid; long rows are read each time.
+        long = meta("long", metadata={"m": "x" * 5000})
+        assert store.put_object(long)
+        statements.clear()
+        for _ in range(2):
+            assert store.get_object("b", "k") == done and store.get_object("b", "long") == long
+        assert statements == [statements[0]] * 2 and "key='long'" in statements[0]
+    finally:
+        other.close()
+
+
+def test_row_cache_keeps_its_newest_rows(tmp_path):
+    cache = RowCache(tmp_path / "x.gen", limit=2)
+    assert cache.get("a") is MISSING
+    for key in "abc":
+        cache.fill(key, key.upper())
+    assert [cache.get(k) for k in "abc"] == [MISSING, "B", "C"]
+    cache.close()
 
 
 # listing
