@@ -14,7 +14,10 @@ alone).
 Signing: requests carry a real SigV4 signature (UNSIGNED-PAYLOAD, keys test/test), so they work in
 every auth mode and with ACLs and the server does its real authentication work; but the signatures
 are computed before each timed loop (one per method and URL, cached), so the load generator does
-no HMAC inside the measurement and is not the bottleneck. The reference ignores them.
+no HMAC inside the measurement. The reference ignores them. The small-request scenarios (PUT, GET,
+HEAD, preflight) send pre-built requests over raw kept-alive connections (scripts/bench_load.py),
+so the generator uses a small share of the cores the servers run on; listing and the large
+transfers use aiohttp's client.
 Standard library + aiohttp only; localhost only; every request and the whole run are bounded.
 
     python scripts/bench.py              # full: 3 rounds; 4 KiB x 5000 ops at concurrency 32, 1 GiB
@@ -52,6 +55,9 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 from yarl import URL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_load  # noqa: E402  (scripts/bench_load.py, beside this file)
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -266,45 +272,51 @@ class State:
         return now - self._cpu0 if now is not None and self._cpu0 is not None else None
 
 
-async def _small(name: str, method: str, opts: Options, state: State, c: Client,
-                 check: Callable[[aiohttp.ClientResponse], Awaitable[bool]], note: str,
-                 **kw: object) -> Result:
-    urls = c.presign(method, [c.url(state.small_bucket, small_key(i)) for i in range(opts.ops)])
-
-    async def op(i: int) -> bool:
-        async with c.request(method, urls[i], **kw) as r:
-            return await check(r)
+async def _timed(name: str, base_url: str, requests: list[bytes], opts: Options, state: State,
+                 check: Callable[[bench_load.Response], bool], note: str,
+                 head_only: bool = False) -> Result:
+    """Send the pre-built requests with the lean load generator (bench_load) and time them."""
+    address = urlsplit(base_url)
     state.start_cpu()
-    secs, lat, errs = await run_concurrently(opts.ops, opts.concurrency, op)
-    return _result(name, opts.ops, secs, "ops/s", lat, errs,
-                   f"{opts.ops} ops, concurrency {opts.concurrency}{note}", cpu=state.cpu())
+    secs, lat, errs = await bench_load.run(address.hostname or "127.0.0.1", address.port or 80,
+                                           requests, opts.concurrency, check, head_only,
+                                           SMALL_TIMEOUT.total or 60.0)
+    return _result(name, len(requests), secs, "ops/s", lat, errs,
+                   f"{len(requests)} ops, concurrency {opts.concurrency}{note}", cpu=state.cpu())
+
+
+def _signed(c: Client, method: str, urls: list[URL], body: bytes = b"") -> list[bytes]:
+    return [bench_load.build(method, url.raw_path_qs, url.raw_authority,
+                             c.signer.cached(method, url), body) for url in urls]
+
+
+def _small_urls(c: Client, opts: Options, state: State) -> list[URL]:
+    return [c.url(state.small_bucket, small_key(i)) for i in range(opts.ops)]
 
 
 async def put_small(base_url: str, opts: Options, state: State) -> Result:
     state.small_bucket, state.body = new_bucket(), os.urandom(opts.object_size)
     async with Client(base_url, opts) as c:
         await c.create_bucket(state.small_bucket)
-
-        async def ok(r: aiohttp.ClientResponse) -> bool:
-            await r.read()
-            return r.status == 200
-        return await _small(f"PUT {opts.object_size // 1024} KiB", "PUT", opts, state, c, ok, "",
-                            data=state.body)
+        requests = _signed(c, "PUT", _small_urls(c, opts, state), state.body)
+    return await _timed(f"PUT {opts.object_size // 1024} KiB", base_url, requests, opts, state,
+                        lambda r: r.status == 200, "")
 
 
 async def get_small(base_url: str, opts: Options, state: State) -> Result:
     async with Client(base_url, opts) as c:
-        async def ok(r: aiohttp.ClientResponse) -> bool:
-            return r.status == 200 and await r.read() == state.body
-        return await _small(f"GET {opts.object_size // 1024} KiB", "GET", opts, state, c, ok,
-                            ", bodies verified")
+        requests = _signed(c, "GET", _small_urls(c, opts, state))
+    return await _timed(f"GET {opts.object_size // 1024} KiB", base_url, requests, opts, state,
+                        lambda r: r.status == 200 and r.body == state.body, ", bodies verified")
 
 
 async def head_small(base_url: str, opts: Options, state: State) -> Result:
     async with Client(base_url, opts) as c:
-        async def ok(r: aiohttp.ClientResponse) -> bool:
-            return r.status == 200 and r.headers.get("Content-Length") == str(len(state.body))
-        return await _small("HEAD", "HEAD", opts, state, c, ok, "")
+        requests = _signed(c, "HEAD", _small_urls(c, opts, state))
+    size = str(len(state.body))
+    return await _timed("HEAD", base_url, requests, opts, state,
+                        lambda r: r.status == 200 and r.headers.get("content-length") == size, "",
+                        head_only=True)
 
 
 async def preflight(base_url: str, opts: Options, state: State) -> Result:
@@ -325,18 +337,13 @@ async def preflight(base_url: str, opts: Options, state: State) -> Result:
                 raise RuntimeError(f"PutBucketCors: {r.status} {await r.text()}")
         headers = {"Origin": origin, "Access-Control-Request-Method": "PUT",
                    "Access-Control-Request-Headers": "content-type"}
-        urls = [c.url(bucket, small_key(i)) for i in range(opts.ops)]   # unsigned, like a browser
-
-        async def op(i: int) -> bool:
-            assert c.session is not None
-            async with c.session.options(urls[i], headers=headers) as r:
-                await r.read()
-                return r.status == 200 and r.headers.get("Access-Control-Allow-Origin") == origin
-        state.start_cpu()
-        secs, lat, errs = await run_concurrently(opts.ops, opts.concurrency, op)
-    return _result(f"CORS preflight, {opts.cors_rules} rules", opts.ops, secs, "ops/s", lat, errs,
-                   f"{opts.ops} ops, concurrency {opts.concurrency}, match on the last rule",
-                   cpu=state.cpu())
+        urls = [c.url(bucket, small_key(i)) for i in range(opts.ops)]
+        requests = [bench_load.build("OPTIONS", url.raw_path_qs, url.raw_authority, headers)
+                    for url in urls]                    # unsigned, like a browser's
+    return await _timed(f"CORS preflight, {opts.cors_rules} rules", base_url, requests, opts, state,
+                        lambda r: r.status == 200 and
+                        r.headers.get("access-control-allow-origin") == origin,
+                        ", match on the last rule")
 
 
 _TOKEN = re.compile(r"<NextContinuationToken>([^<]*)</NextContinuationToken>")
