@@ -15,11 +15,12 @@ import time
 
 from aiohttp.abc import AbstractAccessLogger
 
-from s3mock.app import CORS_LOG, PRINCIPAL, REQUEST_ID, ROUTE
+from s3mock.app import EXCHANGE
 
 ACCESS = logging.getLogger("s3mock.access")
-TEXT = ("{method} {path} op={op} status={status} bytes={bytes} ms={ms} principal={principal} "
-        "cors={cors} id={request_id}")
+NAMES = ("time", "method", "path", "op", "status", "bytes", "ms", "principal", "cors", "request_id")
+TEXT = "{} {} {} op={} status={} bytes={} ms={} principal={} cors={} id={}"    # NAMES' values
+MESSAGE = TEXT.partition(" ")[2]        # without the time, which the formatter adds
 
 _second: tuple[int, str] = (-1, "")
 
@@ -34,36 +35,32 @@ def _now() -> str:
     return f"{_second[1]}.{int((t - s) * 1000):03d}Z"
 
 
-def fields(request, response, seconds: float) -> dict:
-    """time, method, path (without the query), op (the S3 operation, `-` when none), status,
-    bytes (the response body's length; 0 for HEAD), ms, principal (access key, `anonymous`, or
-    `-` when authentication failed), cors (`n/a`, `none`, `refused` or `rule:N`), request_id."""
-    route = request.get(ROUTE)
-    principal = request.get(PRINCIPAL)
-    if principal is None:
+def values(request, response, seconds: float) -> tuple:
+    """NAMES' values: time, method, path (without the query), op (the S3 operation, `-` when
+    none), status, bytes (the response body's length; 0 for HEAD), ms, principal (access key,
+    `anonymous`, or `-` when authentication failed), cors (`n/a`, `none`, `refused` or `rule:N`),
+    request_id."""
+    try:
+        ex = request[EXCHANGE]
+    except KeyError:            # refused by aiohttp before the steps ran
+        ex = None
+    if ex is None or ex.principal is None:
         who = "-"
     else:
-        who = principal.user.access_key if principal.user is not None else "anonymous"
-    return {
-        "time": _now(),
-        "method": request.method,
-        "path": request.raw_path.split("?", 1)[0],
-        "op": route.op.name if route is not None and route.op is not None else "-",
-        "status": response.status,
-        "bytes": 0 if request.method == "HEAD" else response.content_length or 0,
-        "ms": round(seconds * 1000, 2),
-        "principal": who,
-        "cors": request.get(CORS_LOG, "n/a"),
-        "request_id": request.get(REQUEST_ID, "-"),
-    }
+        user = ex.principal.user
+        who = user.access_key if user is not None else "anonymous"
+    method = request.method
+    return (_now(), method, request.raw_path.partition("?")[0],
+            ex.route.op._name_ if ex is not None and ex.route is not None else "-",
+            response.status, 0 if method == "HEAD" else response.content_length or 0,
+            round(seconds * 1000, 2), who, ex.cors_log if ex is not None else "n/a",
+            ex.request_id if ex is not None else "-")
 
 
-def render(f: dict, log_format: str) -> str:
+def render(v: tuple, log_format: str) -> str:
     if log_format == "json":
-        return json.dumps(f, separators=(",", ":"))
-    return (f"{f['time']} {f['method']} {f['path']} op={f['op']} status={f['status']} "
-            f"bytes={f['bytes']} ms={f['ms']} principal={f['principal']} cors={f['cors']} "
-            f"id={f['request_id']}")
+        return json.dumps(dict(zip(NAMES, v)), separators=(",", ":"))
+    return TEXT.format(*v)
 
 
 class _Batch:
@@ -98,7 +95,7 @@ class StreamAccessLogger(AbstractAccessLogger):
     """The command line's: `log_format` (aiohttp's access_log_format) is `text` or `json`."""
 
     def log(self, request, response, time: float) -> None:   # noqa: A002 (aiohttp's name)
-        BATCH.add(render(fields(request, response, time), self.log_format))
+        BATCH.add(render(values(request, response, time), self.log_format))
 
     @property
     def enabled(self) -> bool:
@@ -110,8 +107,8 @@ class AccessLogger(AbstractAccessLogger):
     message is the text line and whose `access` attribute holds the fields."""
 
     def log(self, request, response, time: float) -> None:   # noqa: A002
-        f = fields(request, response, time)
-        self.logger.info("%s", TEXT.format(**f), extra={"access": f})
+        v = values(request, response, time)
+        self.logger.info("%s", MESSAGE.format(*v[1:]), extra={"access": dict(zip(NAMES, v))})
 
     @property
     def enabled(self) -> bool:

@@ -24,15 +24,24 @@ from s3mock.storage.sqlite_fs import SqliteStore
 log = logging.getLogger("s3mock")
 
 SETTINGS = web.AppKey("settings", Settings)
-USERS = web.AppKey("users", dict)
 STORE = web.AppKey("store", SqliteStore)
-REQUEST_ID = web.RequestKey("request_id", str)
-ROUTE = web.RequestKey("route", Resolved)
-PRINCIPAL = web.RequestKey("principal", Principal)
-CHUNK_VERIFIER = web.RequestKey("chunk_verifier", sigv4.ChunkVerifier)
 CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
-CORS_HEADERS = web.RequestKey("cors_headers", dict)
-CORS_LOG = web.RequestKey("cors_log", str)      # for the access log: none, refused, rule:N
+
+
+class Exchange:
+    """What the request's steps found, for the later steps, on_prepare and the access log."""
+    __slots__ = ("request_id", "route", "principal", "chunks", "cors_headers", "cors_log")
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.route: Resolved | None = None
+        self.principal: Principal | None = None             # None: authentication failed
+        self.chunks: sigv4.ChunkVerifier | None = None
+        self.cors_headers: dict[str, str] | None = None     # the matched CORS rule's
+        self.cors_log = "n/a"                               # none, refused, rule:N
+
+
+EXCHANGE = web.RequestKey("exchange", Exchange)
 
 HANDLERS = load_all()
 ADMIN_PREFIX = "/_s3mock/"
@@ -49,38 +58,114 @@ def _resource(request: web.Request) -> str:
     return request.raw_path.split("?", 1)[0]
 
 
-async def handle(request: web.Request) -> web.StreamResponse:
-    """Every request takes these steps in order, as plain calls (aiohttp middlewares would cost a
-    coroutine and a wrapper each):
-    1. errors  any S3Error or unexpected exception becomes S3's XML error response
-    2. route   the S3 operation, bucket and key (none for tooling paths)
-    3. cors    preflights are answered here, before auth; others keep the matched rule's headers
-    4. auth    who is asking
-    then dispatch: authorize and run the operation's handler."""
-    request[REQUEST_ID] = os.urandom(8).hex().upper()
-    try:
-        resolved = route(request)
-        if resolved is not None:
-            answer = cors(request, resolved)
-            if answer is not None:
-                return answer
-        auth(request, resolved)
-        return await dispatch(request, resolved)
-    except S3Error as err:
-        response = error_response(request, err)
-        if err.code == "RequestTimeout" and request.transport is not None:
-            # The client stalled its body: answer, then drop the connection rather than linger.
-            await response.prepare(request)
-            await response.write_eof()
-            request.transport.close()
-        return response
-    except web.HTTPException:
-        raise
-    except ConnectionResetError:
-        raise
-    except Exception:
-        log.exception("internal error on %s %s", request.method, request.path)
-        return error_response(request, S3Error("InternalError"))
+class Service:
+    """The request's steps, with what they read looked up once per app instead of per request:
+    the settings, the users by access key, the store and the CORS rules cache (the last two
+    while the app runs)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.owner = settings.owner
+        self.users = {u.access_key: u for u in settings.all_users}
+        self.strict = settings.auth == "strict"
+        self.store: SqliteStore | None = None
+        self.cors_cache: cors_http.RulesCache | None = None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Every request takes these steps in order, as plain calls (aiohttp middlewares would
+        cost a coroutine and a wrapper each):
+        1. errors  any S3Error or unexpected exception becomes S3's XML error response
+        2. route   the S3 operation, bucket and key (none for tooling paths)
+        3. cors    preflights are answered here, before auth; others keep the matched rule's headers
+        4. auth    who is asking
+        then dispatch: authorize and run the operation's handler."""
+        ex = request[EXCHANGE] = Exchange(os.urandom(8).hex().upper())
+        try:
+            resolved = self.route(request, ex)
+            if resolved is not None:
+                answer = self.cors(request, ex, resolved)
+                if answer is not None:
+                    return answer
+            self.auth(request, ex, resolved)
+            return await self.dispatch(request, ex, resolved)
+        except S3Error as err:
+            response = error_response(request, err)
+            if err.code == "RequestTimeout" and request.transport is not None:
+                # The client stalled its body: answer, then drop the connection rather than linger.
+                await response.prepare(request)
+                await response.write_eof()
+                request.transport.close()
+            return response
+        except web.HTTPException:
+            raise
+        except ConnectionResetError:
+            raise
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.path)
+            return error_response(request, S3Error("InternalError"))
+
+    def route(self, request: web.Request, ex: Exchange) -> Resolved | None:
+        """2. Resolve the S3 operation, bucket and key (path or virtual-host style). Tooling
+        paths get no route: later steps recognise them by its absence."""
+        if _is_admin(request):
+            return None
+        raw_path = request.raw_path
+        resolved = ex.route = resolve(request.method, request.host, raw_path,
+                                      query_names(raw_path.partition("?")[2]), request.headers,
+                                      self.settings.domain)
+        return resolved
+
+    def cors(self, request: web.Request, ex: Exchange, resolved: Resolved) -> web.Response | None:
+        """3. A preflight's answer (raises its refusal); for other requests, keep the matched
+        rule's headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
+        cache = self.cors_cache
+        assert cache is not None
+        if resolved.op is Op.Preflight:
+            decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
+            ex.cors_log = "refused" if response is None else f"rule:{decision.rule}"
+            if response is None:
+                assert decision.error is not None
+                if decision.error.code == "BadRequest":
+                    decision.error.headers["Connection"] = "close"
+                raise decision.error
+            return response
+        decision = cors_http.actual(request, cache, resolved.bucket)
+        if decision is not None:
+            ex.cors_log = f"rule:{decision.rule}" if decision.allowed else "none"
+            if decision.allowed:
+                ex.cors_headers = decision.headers
+        return None
+
+    def auth(self, request: web.Request, ex: Exchange, resolved: Resolved | None) -> None:
+        """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
+        if resolved is None:
+            ex.principal = ANONYMOUS
+            return
+        path, _, query = request.raw_path.partition("?")
+        result = authenticate(
+            AuthRequest(request.method, path, query, request.headers, request.host,
+                        resolved.bucket, resolved.virtual_host),
+            self.users, self.owner, strict=self.strict, now=time.time())
+        ex.principal = result.principal
+        ex.chunks = result.chunks
+
+    async def dispatch(self, request: web.Request, ex: Exchange,
+                       resolved: Resolved | None) -> web.StreamResponse:
+        """The handler of the operation the route step found."""
+        store = self.store
+        assert store is not None
+        if resolved is None:
+            admin = ADMIN.get((request.method, request.path))
+            if admin is None:
+                raise S3Error("NotImplemented")
+            return await admin(request, self.settings, store, self.cors_cache)
+        handler = HANDLERS.get(resolved.op)
+        if handler is None:
+            raise S3Error("NotImplemented")
+        ctx = Ctx(request, self.settings, store, resolved.op, resolved.bucket, resolved.key,
+                  ex.principal, ex.request_id, chunk_verifier=ex.chunks, params=resolved.params)
+        authorize(ctx, resolved.perm)
+        return await handler(ctx)
 
 
 def error_response(request: web.Request, err: S3Error) -> web.Response:
@@ -88,7 +173,8 @@ def error_response(request: web.Request, err: S3Error) -> web.Response:
     if err.status == 304 or request.method == "HEAD":
         resp = web.Response(status=err.status, headers=headers)
     else:
-        body = xml.render_error(err, _resource(request), request[REQUEST_ID], _host_id(request))
+        rid = request[EXCHANGE].request_id
+        body = xml.render_error(err, _resource(request), rid, _host_id(rid))
         resp = web.Response(status=err.status, body=body, headers=headers, content_type="application/xml")
     if headers.get("Connection") == "close":
         resp.force_close()
@@ -98,87 +184,23 @@ def error_response(request: web.Request, err: S3Error) -> web.Response:
     return resp
 
 
-def _host_id(request: web.Request) -> str:
-    return base64.b64encode(request[REQUEST_ID].encode() * 4).decode()
-
-
-def route(request: web.Request) -> Resolved | None:
-    """2. Resolve the S3 operation, bucket and key (path or virtual-host style). Tooling paths get
-    no route: later steps recognise them by its absence."""
-    if _is_admin(request):
-        return None
-    raw_path = request.raw_path
-    resolved = request[ROUTE] = resolve(request.method, request.host, raw_path,
-                                        query_names(raw_path.partition("?")[2]), request.headers,
-                                        request.app[SETTINGS].domain)
-    return resolved
-
-
-def cors(request: web.Request, resolved: Resolved) -> web.Response | None:
-    """3. A preflight's answer (raises its refusal); for other requests, keep the matched rule's
-    headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
-    cache = request.app[CORS_CACHE]
-    if resolved.op is Op.Preflight:
-        decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
-        request[CORS_LOG] = "refused" if response is None else f"rule:{decision.rule}"
-        if response is None:
-            assert decision.error is not None
-            if decision.error.code == "BadRequest":
-                decision.error.headers["Connection"] = "close"
-            raise decision.error
-        return response
-    decision = cors_http.actual(request, cache, resolved.bucket)
-    if decision is not None:
-        request[CORS_LOG] = f"rule:{decision.rule}" if decision.allowed else "none"
-        if decision.allowed:
-            request[CORS_HEADERS] = decision.headers
-    return None
-
-
-def auth(request: web.Request, resolved: Resolved | None) -> None:
-    """4. Who is asking: SigV4/SigV2 header, presigned query, or anonymous."""
-    if resolved is None:
-        request[PRINCIPAL] = ANONYMOUS
-        return
-    settings = request.app[SETTINGS]
-    path, _, query = request.raw_path.partition("?")
-    result = authenticate(
-        AuthRequest(request.method, path, query, request.headers, request.host, resolved.bucket,
-                    resolved.virtual_host),
-        request.app[USERS], settings.owner, strict=settings.auth == "strict", now=time.time())
-    request[PRINCIPAL] = result.principal
-    if result.chunks is not None:
-        request[CHUNK_VERIFIER] = result.chunks
-
-
-async def dispatch(request: web.Request, resolved: Resolved | None) -> web.StreamResponse:
-    """The handler of the operation the route step found."""
-    if resolved is None:
-        admin = ADMIN.get((request.method, request.path))
-        if admin is None:
-            raise S3Error("NotImplemented")
-        app = request.app
-        return await admin(request, app[SETTINGS], app[STORE], app[CORS_CACHE])
-    handler = HANDLERS.get(resolved.op)
-    if handler is None:
-        raise S3Error("NotImplemented")
-    ctx = Ctx(request, request.app[SETTINGS], request.app[STORE], resolved.op, resolved.bucket,
-              resolved.key, request[PRINCIPAL], request[REQUEST_ID],
-              chunk_verifier=request.get(CHUNK_VERIFIER), params=resolved.params)
-    authorize(ctx, resolved.perm)
-    return await handler(ctx)
+def _host_id(request_id: str) -> str:
+    return base64.b64encode(request_id.encode() * 4).decode()
 
 
 async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
     """Headers every response carries, streamed and error responses included."""
-    rid = request.get(REQUEST_ID)
-    if rid:
-        response.headers["x-amz-request-id"] = rid
-        response.headers["x-amz-id-2"] = _host_id(request)
-    response.headers["Server"] = "AmazonS3"
-    cors_headers = request.get(CORS_HEADERS)
-    if cors_headers:
-        response.headers.update(cors_headers)
+    headers = response.headers
+    try:
+        ex = request[EXCHANGE]
+    except KeyError:            # refused by aiohttp before the steps ran
+        headers["Server"] = "AmazonS3"
+        return
+    headers["x-amz-request-id"] = ex.request_id
+    headers["x-amz-id-2"] = _host_id(ex.request_id)
+    headers["Server"] = "AmazonS3"
+    if ex.cors_headers:
+        headers.update(ex.cors_headers)
 
 
 async def _no_expect(request: web.Request) -> None:
@@ -197,14 +219,14 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
     )
     app[SETTINGS] = settings
     app[STARTED_AT] = time.time()
-    app[USERS] = {u.access_key: u for u in settings.all_users}
+    service = Service(settings)
 
     async def store_lifetime(app: web.Application):
         own = store is None
-        app[STORE] = store if store is not None else SqliteStore(settings.data_dir)
+        app[STORE] = service.store = store if store is not None else SqliteStore(settings.data_dir)
         if own and recover:
             app[STORE].recover()
-        app[CORS_CACHE] = cors_http.RulesCache(app[STORE])
+        app[CORS_CACHE] = service.cors_cache = cors_http.RulesCache(app[STORE])
         yield
         if own:
             app[STORE].close()
@@ -212,5 +234,5 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
     app.cleanup_ctx.append(store_lifetime)
     app.on_response_prepare.append(on_prepare)
     # (?s): a key may hold a newline (%0A), which `.` alone would not match (aiohttp 404).
-    app.router.add_route("*", "/{tail:(?s:.*)}", handle, expect_handler=_no_expect)
+    app.router.add_route("*", "/{tail:(?s:.*)}", service.handle, expect_handler=_no_expect)
     return app

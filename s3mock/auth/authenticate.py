@@ -58,8 +58,8 @@ def _user(key: str, users: Mapping[str, User], default: User, strict: bool) -> U
 
 def authenticate(req: Request, users: Mapping[str, User], default: User, strict: bool,
                  now: float) -> Result:
-    h, pairs = req.headers, query_pairs(req.raw_query)
-    query = dict(pairs)
+    h, pairs = req.headers, query_pairs(req.raw_query) if req.raw_query else []
+    query = dict(pairs) if pairs else {}
     auth = h.get("Authorization")
     if auth is not None and ("X-Amz-Credential" in query or "AWSAccessKeyId" in query):
         raise S3Error("InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm "

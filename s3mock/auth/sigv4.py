@@ -11,7 +11,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 from urllib.parse import quote, unquote
 
 from s3mock.errors import S3Error
@@ -35,8 +35,7 @@ class Credential:
         return f"{self.date}/{self.region}/{self.service}/aws4_request"
 
 
-@dataclass(frozen=True)
-class Signed:
+class Signed(NamedTuple):      # a frozen dataclass costs 2 us per request to build
     """What a request claims: parsed from the Authorization header or the presigned query."""
     credential: Credential
     signed_headers: tuple[str, ...]

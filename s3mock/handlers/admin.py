@@ -39,8 +39,8 @@ def _require_owner(request: web.Request, settings) -> None:
     result = authenticate(AuthRequest(request.method, path, query, request.headers, request.host,
                                       None, False),
                           users, settings.owner, strict=True, now=time.time())
-    from s3mock.app import PRINCIPAL        # (app imports this module) for the access log
-    request[PRINCIPAL] = result.principal
+    from s3mock.app import EXCHANGE         # (app imports this module) for the access log
+    request[EXCHANGE].principal = result.principal
     if result.principal.canonical_id != settings.owner.canonical_id:
         raise S3Error("AccessDenied")
 
