@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
+import random
 import time
 
 from aiohttp import web
@@ -79,7 +79,7 @@ class Service:
         3. cors    preflights are answered here, before auth; others keep the matched rule's headers
         4. auth    who is asking
         then dispatch: authorize and run the operation's handler."""
-        ex = request[EXCHANGE] = Exchange(os.urandom(8).hex().upper())
+        ex = request[EXCHANGE] = Exchange(f"{random.getrandbits(64):016X}")   # no syscall
         try:
             resolved = self.route(request, ex)
             if resolved is not None:

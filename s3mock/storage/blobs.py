@@ -14,7 +14,7 @@ import contextlib
 import errno
 import hashlib
 import os
-import secrets
+import random
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
@@ -41,7 +41,9 @@ class BlobDir:
 
     @staticmethod
     def new_id() -> str:
-        return secrets.token_hex(16)
+        """128 random bits; Python reseeds `random` in a forked worker, and the blob is created
+        with O_EXCL, so a repeat could only fail a write, never overwrite one."""
+        return f"{random.getrandbits(128):032x}"
 
     def path(self, blob_id: str) -> str:
         return f"{self.blobs}/{blob_id[:2]}/{blob_id}"
