@@ -23,6 +23,7 @@ TEXT = "{} {} {} op={} status={} bytes={} ms={} principal={} cors={} id={}"    #
 MESSAGE = TEXT.partition(" ")[2]        # without the time, which the formatter adds
 
 _second: tuple[int, str] = (-1, "")
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
 
 
 def _now() -> str:
@@ -32,7 +33,7 @@ def _now() -> str:
     s = int(t)
     if _second[0] != s:
         _second = (s, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)))
-    return f"{_second[1]}.{int((t - s) * 1000):03d}Z"
+    return _second[1] + _MILLIS[int((t - s) * 1000)]
 
 
 def values(request, response, seconds: float) -> tuple:
