@@ -19,7 +19,7 @@ from s3mock.app import EXCHANGE
 
 ACCESS = logging.getLogger("s3mock.access")
 NAMES = ("time", "method", "path", "op", "status", "bytes", "ms", "principal", "cors", "request_id")
-TEXT = "{} {} {} op={} status={} bytes={} ms={} principal={} cors={} id={}"    # NAMES' values
+TEXT = "%s %s %s op=%s status=%s bytes=%s ms=%s principal=%s cors=%s id=%s"    # % NAMES' values
 MESSAGE = TEXT.partition(" ")[2]        # without the time, which the formatter adds
 
 _second: tuple[int, str] = (-1, "")
@@ -54,14 +54,12 @@ def values(request, response, seconds: float) -> tuple:
     return (_now(), method, request.raw_path.partition("?")[0],
             ex.route.op._name_ if ex is not None and ex.route is not None else "-",
             response.status, 0 if method == "HEAD" else response.content_length or 0,
-            round(seconds * 1000, 2), who, ex.cors_log if ex is not None else "n/a",
+            int(seconds * 100_000 + 0.5) / 100, who, ex.cors_log if ex is not None else "n/a",
             ex.request_id if ex is not None else "-")
 
 
-def render(v: tuple, log_format: str) -> str:
-    if log_format == "json":
-        return json.dumps(dict(zip(NAMES, v)), separators=(",", ":"))
-    return TEXT.format(*v)
+def _json_line(v: tuple) -> str:
+    return json.dumps(dict(zip(NAMES, v)), separators=(",", ":"))
 
 
 class _Batch:
@@ -71,8 +69,9 @@ class _Batch:
         self.lines: list[str] = []
 
     def add(self, line: str) -> None:
-        self.lines.append(line)
-        if len(self.lines) == 1:
+        lines = self.lines
+        lines.append(line)
+        if len(lines) == 1:
             try:
                 asyncio.get_running_loop().call_soon(self.flush)
             except RuntimeError:
@@ -95,8 +94,12 @@ BATCH = _Batch()
 class StreamAccessLogger(AbstractAccessLogger):
     """The command line's: `log_format` (aiohttp's access_log_format) is `text` or `json`."""
 
+    def __init__(self, logger: logging.Logger, log_format: str) -> None:
+        super().__init__(logger, log_format)
+        self._line = _json_line if log_format == "json" else TEXT.__mod__
+
     def log(self, request, response, time: float) -> None:   # noqa: A002 (aiohttp's name)
-        BATCH.add(render(values(request, response, time), self.log_format))
+        BATCH.add(self._line(values(request, response, time)))
 
     @property
     def enabled(self) -> bool:
@@ -109,7 +112,7 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request, response, time: float) -> None:   # noqa: A002
         v = values(request, response, time)
-        self.logger.info("%s", MESSAGE.format(*v[1:]), extra={"access": dict(zip(NAMES, v))})
+        self.logger.info("%s", MESSAGE % v[1:], extra={"access": dict(zip(NAMES, v))})
 
     @property
     def enabled(self) -> bool:

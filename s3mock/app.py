@@ -11,7 +11,7 @@ from aiohttp import web
 
 from s3mock import cors_http, xml
 from s3mock.auth import sigv4
-from s3mock.auth.authenticate import Request as AuthRequest, authenticate
+from s3mock.auth.authenticate import HeaderPrincipals, Request as AuthRequest, authenticate
 from s3mock.auth.identity import ANONYMOUS, Principal
 from s3mock.config import Settings
 from s3mock.errors import S3Error
@@ -44,14 +44,12 @@ class Exchange:
 EXCHANGE = web.RequestKey("exchange", Exchange)
 
 HANDLERS = load_all()
+# Op.X and Perm.X cost a microsecond each on Python 3.11 (EnumType's __getattr__ keeps class
+# attribute look-ups off the fast path): the request path compares with module constants.
+_PREFLIGHT = Op.Preflight
 ADMIN_PREFIX = "/_s3mock/"
 # Close a connection idle (or stalled inside a request head) this long; aiohttp's default is an hour.
 IDLE_TIMEOUT = 75.0
-
-
-def _is_admin(request: web.Request) -> bool:
-    """/_s3mock/... tooling, and the exact health paths other tools poll (admin.ADMIN)."""
-    return request.path.startswith(ADMIN_PREFIX) or (request.method, request.path) in ADMIN
 
 
 def _resource(request: web.Request) -> str:
@@ -66,8 +64,10 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.owner = settings.owner
+        self.domain = settings.domain
         self.users = {u.access_key: u for u in settings.all_users}
         self.strict = settings.auth == "strict"
+        self.lenient = None if self.strict else HeaderPrincipals(self.users, self.owner)
         self.store: SqliteStore | None = None
         self.cors_cache: cors_http.RulesCache | None = None
 
@@ -107,12 +107,12 @@ class Service:
     def route(self, request: web.Request, ex: Exchange) -> Resolved | None:
         """2. Resolve the S3 operation, bucket and key (path or virtual-host style). Tooling
         paths get no route: later steps recognise them by its absence."""
-        if _is_admin(request):
-            return None
-        raw_path = request.raw_path
-        resolved = ex.route = resolve(request.method, request.host, raw_path,
-                                      query_names(raw_path.partition("?")[2]), request.headers,
-                                      self.settings.domain)
+        method = request.method
+        path, _, query = request.raw_path.partition("?")
+        if path.startswith(ADMIN_PREFIX) or (method, path) in ADMIN:
+            return None     # /_s3mock/... tooling, and the exact health paths other tools poll
+        resolved = ex.route = resolve(method, request.host, path, query_names(query) if query else (),
+                                      request.headers, self.domain)
         return resolved
 
     def cors(self, request: web.Request, ex: Exchange, resolved: Resolved) -> web.Response | None:
@@ -120,7 +120,7 @@ class Service:
         rule's headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
         cache = self.cors_cache
         assert cache is not None
-        if resolved.op is Op.Preflight:
+        if resolved.op is _PREFLIGHT:
             decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
             ex.cors_log = "refused" if response is None else f"rule:{decision.rule}"
             if response is None:
@@ -142,6 +142,11 @@ class Service:
             ex.principal = ANONYMOUS
             return
         path, _, query = request.raw_path.partition("?")
+        if not query and self.lenient is not None:
+            principal = self.lenient.get(request.headers)
+            if principal is not None:
+                ex.principal = principal
+                return
         result = authenticate(
             AuthRequest(request.method, path, query, request.headers, request.host,
                         resolved.bucket, resolved.virtual_host),
@@ -155,7 +160,7 @@ class Service:
         store = self.store
         assert store is not None
         if resolved is None:
-            admin = ADMIN.get((request.method, request.path))
+            admin = ADMIN.get((request.method, request.raw_path.partition("?")[0]))
             if admin is None:
                 raise S3Error("NotImplemented")
             return await admin(request, self.settings, store, self.cors_cache)

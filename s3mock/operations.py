@@ -113,32 +113,49 @@ SUBRESOURCES = frozenset(
     "versioning versions website renameObject".split()
 )
 
+def _weight(route: Route) -> int:
+    """The most specific route wins: each subresource it needs counts twice, a header once."""
+    return len(route.keys) * 2 + (route.header is not None)
+
+
+# Each (method, target)'s routes, most specific first (the table's order among equals).
 _BY_METHOD_TARGET: dict[tuple[str, str], list[Route]] = {}
 for _route in ROUTES:
     _BY_METHOD_TARGET.setdefault((_route.method, _route.target), []).append(_route)
+for _routes in _BY_METHOD_TARGET.values():
+    _routes.sort(key=_weight, reverse=True)
 KNOWN_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
 
 
-@dataclass(frozen=True)
+_NO_PARAMS: frozenset[str] = frozenset()
+
+
 class Resolved:
-    op: Op
-    perm: Perm
-    bucket: str | None
-    key: str | None
-    virtual_host: bool = False
-    params: frozenset[str] = frozenset()      # the query's parameter names
+    """What a request is: its operation, the permission it needs, its bucket and key."""
+    __slots__ = ("op", "perm", "bucket", "key", "virtual_host", "params")
+
+    def __init__(self, op: Op, perm: Perm, bucket: str | None, key: str | None,
+                 virtual_host: bool = False, params: frozenset[str] = _NO_PARAMS) -> None:
+        self.op = op
+        self.perm = perm
+        self.bucket = bucket
+        self.key = key
+        self.virtual_host = virtual_host
+        self.params = params        # the query's parameter names
 
 
 def is_virtual_host(host: str, domain: str) -> bool:
+    if not domain:
+        return False
     hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
     suffix = "." + domain.lower()
-    return bool(domain) and hostname.endswith(suffix) and len(hostname) > len(suffix)
+    return hostname.endswith(suffix) and len(hostname) > len(suffix)
 
 
 def split_target(host: str, raw_path: str, domain: str,
                  virtual: bool | None = None) -> tuple[str | None, str | None]:
     """(bucket, key) from the Host header and the raw (still percent-encoded) path."""
-    path = raw_path.split("?", 1)[0]
+    path = raw_path.partition("?")[0] if "?" in raw_path else raw_path
     if virtual if virtual is not None else is_virtual_host(host, domain):
         hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
         bucket = hostname[: -len(domain) - 1]
@@ -147,10 +164,12 @@ def split_target(host: str, raw_path: str, domain: str,
     rest = path[1:]
     if not rest:
         return None, None
-    bucket_raw, sep, key_raw = rest.partition("/")
-    bucket = unquote(bucket_raw)
-    key = unquote(key_raw) if sep and key_raw else None
-    return bucket, key
+    bucket, sep, key = rest.partition("/")
+    if "%" in bucket:
+        bucket = unquote(bucket)
+    if not key:
+        return bucket, None
+    return bucket, unquote(key) if "%" in key else key
 
 
 def query_names(raw_query: str) -> set[str]:
@@ -176,23 +195,17 @@ def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
         return Resolved(Op.Preflight, Perm.NONE, bucket, key, virtual)
     if method not in KNOWN_METHODS:
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
-    present = SUBRESOURCES.intersection(query_keys)
+    present = SUBRESOURCES.intersection(query_keys) if query_keys else _NO_PARAMS
     best: Route | None = None
     for route in _BY_METHOD_TARGET.get((method, target), ()):
-        if not route.keys <= present:
-            continue
-        if route.header is not None and route.header not in headers:  # type: ignore[operator]
-            continue
-        if best is None or _weight(route) > _weight(best):
+        if route.keys <= present and (route.header is None or route.header in headers):  # type: ignore[operator]
             best = route
+            break
     if best is None:
         if present:
             raise S3Error("NotImplemented")
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
     if present - best.keys:
         raise S3Error("NotImplemented")
-    return Resolved(best.op, best.perm, bucket, key, virtual, frozenset(query_keys))
-
-
-def _weight(route: Route) -> int:
-    return len(route.keys) * 2 + (route.header is not None)
+    return Resolved(best.op, best.perm, bucket, key, virtual,
+                    frozenset(query_keys) if query_keys else _NO_PARAMS)

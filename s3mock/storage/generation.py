@@ -19,15 +19,17 @@ class Generation:
     def __init__(self, path: Path):
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         self._map: mmap.mmap | None = None
+        self.view: memoryview | None = None     # view[0] is the value: cheaper than value()
         try:
             if os.fstat(self._fd).st_size < _U64.size:
                 os.ftruncate(self._fd, _U64.size)
             self._map = mmap.mmap(self._fd, _U64.size)
+            self.view = memoryview(self._map).cast("Q")
         except OSError:         # no shared mapping here: value() is None and nothing is cached
             pass
 
     def value(self) -> int | None:
-        return _U64.unpack_from(self._map)[0] if self._map is not None else None
+        return self.view[0] if self.view is not None else None
 
     def bump(self) -> int | None:
         """After a committed change: caches filled before it are stale from now on. Returns the
@@ -43,6 +45,9 @@ class Generation:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
+        if self.view is not None:
+            self.view.release()
+            self.view = None
         if self._map is not None:
             self._map.close()
             self._map = None
@@ -66,11 +71,12 @@ class RowCache:
         # of those deleted before it (6 us a fill at 10,000 rows, against 1.3).
         self._rows: OrderedDict = OrderedDict()
         self._at = self._generation.value()     # empty: valid as of now
+        self._view = self._generation.view
         self._limit = limit
 
     def get(self, key):
         """The cached row, or MISSING: then read it (after this call, not before) and fill()."""
-        at = self._generation.value()
+        at = self._view[0] if self._view is not None else None
         if at != self._at:
             self._rows.clear()
             self._at = at

@@ -58,7 +58,7 @@ def _obj(row: tuple) -> ObjectMeta:
                       {} if headers == "{}" else _scan(headers, 0)[0],
                       {} if metadata == "{}" else _scan(metadata, 0)[0],
                       {} if sums == "{}" else _scan(sums, 0)[0], stype,
-                      [tuple(s) for s in _scan(segs, 0)[0]], pc, acl)
+                      list(map(tuple, _scan(segs, 0)[0])), pc, acl)
 
 
 # json.dumps() builds an encoder per call; one built once writes the same text in a third of the time.
