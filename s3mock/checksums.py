@@ -49,8 +49,11 @@ def _known(algorithm: str) -> str:
     return name
 
 
+_HEADER_NAMES = {name: _PREFIX + name.lower() for name in ALGORITHMS}
+
+
 def header_name(algorithm: str) -> str:
-    return _PREFIX + _known(algorithm).lower()
+    return _HEADER_NAMES.get(algorithm) or _PREFIX + _known(algorithm).lower()
 
 
 def algorithm_of_header(name: str) -> str | None:

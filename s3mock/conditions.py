@@ -49,8 +49,8 @@ def check_read(headers: Mapping[str, str], etag: str, mtime: float, prefix: str 
     if_none = headers.get(prefix + "If-None-Match")
     if if_match is not None and not _etag_in(if_match, etag):
         raise S3Error("PreconditionFailed", Condition=prefix + "If-Match")
-    if if_match is None:
-        since = _date(headers.get(prefix + "If-Unmodified-Since"))
+    if if_match is None and (raw := headers.get(prefix + "If-Unmodified-Since")) is not None:
+        since = _date(raw)
         if since is not None and modified > since:
             raise S3Error("PreconditionFailed", Condition=prefix + "If-Unmodified-Since")
     copy = bool(prefix)
@@ -58,8 +58,8 @@ def check_read(headers: Mapping[str, str], etag: str, mtime: float, prefix: str 
         if copy:
             raise S3Error("PreconditionFailed", Condition=prefix + "If-None-Match")
         raise S3Error(NOT_MODIFIED)
-    if if_none is None:
-        since = _date(headers.get(prefix + "If-Modified-Since"))
+    if if_none is None and (raw := headers.get(prefix + "If-Modified-Since")) is not None:
+        since = _date(raw)
         if since is not None and modified <= since:
             if copy:
                 raise S3Error("PreconditionFailed", Condition=prefix + "If-Modified-Since")

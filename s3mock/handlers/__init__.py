@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -15,27 +14,40 @@ from s3mock.storage.base import Bucket
 from s3mock.storage.sqlite_fs import SqliteStore
 
 
-@dataclass
 class Ctx:
-    request: web.Request
-    settings: Settings
-    store: SqliteStore
-    op: Op
-    bucket: str | None
-    key: str | None
-    principal: Principal
-    request_id: str
-    chunk_verifier: object | None = None     # sigv4.ChunkVerifier for signed streaming bodies
-    continue_sent: bool = False
-    params: frozenset[str] = frozenset()    # the query's parameter names (reading values costs more)
-    # Rows authorize() read, handed to the handler's first look-up (used once): the two run with
-    # no await in between, so they see the same database state; later look-ups read again.
-    _bucket: tuple | None = None
-    _object: tuple | None = None
+    """What a handler gets: the request, the app's settings and store, and what the request's
+    steps found (operation, bucket, key, principal)."""
+    __slots__ = ("request", "headers", "settings", "store", "op", "bucket", "key", "principal",
+                 "request_id", "chunk_verifier", "continue_sent", "params", "_bucket", "_object",
+                 "_names")
 
-    @property
-    def headers(self):
-        return self.request.headers
+    def __init__(self, request: web.Request, settings: Settings, store: SqliteStore, op: Op,
+                 bucket: str | None, key: str | None, principal: Principal, request_id: str,
+                 chunk_verifier: object | None = None, params: frozenset[str] = frozenset()) -> None:
+        self.request = request
+        self.headers = request.headers
+        self.settings = settings
+        self.store = store
+        self.op = op
+        self.bucket = bucket
+        self.key = key
+        self.principal = principal
+        self.request_id = request_id
+        self.chunk_verifier = chunk_verifier    # sigv4.ChunkVerifier for signed streaming bodies
+        self.continue_sent = False
+        self.params = params            # the query's parameter names (reading values costs more)
+        # Rows authorize() read, handed to the handler's first look-up (used once): the two run
+        # with no await in between, so they see the same database state; later look-ups read again.
+        self._bucket: tuple | None = None
+        self._object: tuple | None = None
+        self._names: str | None = None
+
+    def header_names(self) -> str:
+        """The request's header names, lower-case, each between newlines: `"\nx-amz-meta-" in`
+        it tells in one search whether a scan of the headers would find anything."""
+        if self._names is None:
+            self._names = "\n" + "\n".join(self.headers).lower() + "\n"
+        return self._names
 
     @property
     def query(self):

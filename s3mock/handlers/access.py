@@ -86,6 +86,9 @@ def owner_id(ctx: Ctx) -> str:
 
 def requested_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bool) -> str | None:
     """The JSON ACL asked for by x-amz-acl / x-amz-grant-* headers, or None (private)."""
+    names = ctx.header_names()
+    if "\nx-amz-acl\n" not in names and "\nx-amz-grant-" not in names:
+        return None
     users = ctx.settings.all_users
     policy = acl.from_headers(ctx.headers, owner, bucket_owner, for_bucket,
                               lambda i: any(u.canonical_id == i for u in users))

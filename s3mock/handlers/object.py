@@ -84,7 +84,8 @@ def new_meta(ctx: Ctx, bucket_owner: str, size: int, etag: str,
     return ObjectMeta(
         bucket=ctx.bucket or "", key=ctx.key or "", size=size, etag=etag, mtime=time.time(),
         owner=owner, content_type=ctx.headers.get("Content-Type"),
-        headers=stored_content_headers(ctx), metadata=user_metadata(ctx.headers),
+        headers=stored_content_headers(ctx),
+        metadata=user_metadata(ctx.headers) if "\nx-amz-meta-" in ctx.header_names() else {},
         segments=segments, acl=requested_acl(ctx, owner, bucket_owner, for_bucket=False))
 
 
