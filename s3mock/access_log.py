@@ -51,7 +51,8 @@ def values(request, response, seconds: float) -> tuple:
         user = ex.principal.user
         who = user.access_key if user is not None else "anonymous"
     method = request.method
-    return (_now(), method, request.raw_path.partition("?")[0],
+    path = ex.path if ex is not None and ex.path is not None else request.raw_path.partition("?")[0]
+    return (_now(), method, path,
             ex.route.op._name_ if ex is not None and ex.route is not None else "-",
             response.status, 0 if method == "HEAD" else response.content_length or 0,
             int(seconds * 100_000 + 0.5) / 100, who, ex.cors_log if ex is not None else "n/a",

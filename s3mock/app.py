@@ -30,10 +30,11 @@ CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 
 class Exchange:
     """What the request's steps found, for the later steps, on_prepare and the access log."""
-    __slots__ = ("request_id", "route", "principal", "chunks", "cors_headers", "cors_log")
+    __slots__ = ("request_id", "path", "route", "principal", "chunks", "cors_headers", "cors_log")
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
+        self.path: str | None = None                        # the raw path, without the query
         self.route: Resolved | None = None
         self.principal: Principal | None = None             # None: authentication failed
         self.chunks: sigv4.ChunkVerifier | None = None
@@ -79,7 +80,7 @@ class Service:
         3. cors    preflights are answered here, before auth; others keep the matched rule's headers
         4. auth    who is asking
         then dispatch: authorize and run the operation's handler."""
-        ex = request[EXCHANGE] = Exchange(f"{random.getrandbits(64):016X}")   # no syscall
+        ex = request[EXCHANGE] = Exchange("%016X" % random.getrandbits(64))   # no syscall
         try:
             resolved = self.route(request, ex)
             if resolved is not None:
@@ -109,6 +110,7 @@ class Service:
         paths get no route: later steps recognise them by its absence."""
         method = request.method
         path, _, query = request.raw_path.partition("?")
+        ex.path = path
         if path.startswith(ADMIN_PREFIX) or (method, path) in ADMIN:
             return None     # /_s3mock/... tooling, and the exact health paths other tools poll
         resolved = ex.route = resolve(method, request.host, path, query_names(query) if query else (),
