@@ -45,9 +45,7 @@ class Exchange:
 EXCHANGE = web.RequestKey("exchange", Exchange)
 
 HANDLERS = load_all()
-# Op.X and Perm.X cost a microsecond each on Python 3.11 (EnumType's __getattr__ keeps class
-# attribute look-ups off the fast path): the request path compares with module constants.
-_PREFLIGHT = Op.Preflight
+_PREFLIGHT = Op.Preflight      # a module constant: Op.X costs a microsecond (operations.py)
 ADMIN_PREFIX = "/_s3mock/"
 # Close a connection idle (or stalled inside a request head) this long; aiohttp's default is an hour.
 IDLE_TIMEOUT = 75.0

@@ -15,7 +15,7 @@ ANONYMOUS_ID = acl.ANONYMOUS_ID
 # Allowed to the upload's initiator and the bucket owner only (mpuoverview.html#mpuAndPermissions).
 INITIATOR_OPS = frozenset({Op.ListParts, Op.AbortMultipartUpload})
 OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl})
-_NONE, _OWNER = Perm.NONE, Perm.OWNER      # Perm.X costs a microsecond on Python 3.11 (app.py)
+_NONE, _OWNER = Perm.NONE, Perm.OWNER      # Perm.X costs a microsecond (operations.py)
 
 
 def bucket_acl(b: Bucket) -> acl.Acl:

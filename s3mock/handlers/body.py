@@ -97,12 +97,15 @@ def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
     return out
 
 
-def declared_length(ctx: Ctx, required: bool = False) -> int:
-    """The payload's length as the client declared it (decoded length for aws-chunked)."""
+def declared_length(ctx: Ctx, required: bool = False, chunked: bool | None = None) -> int:
+    """The payload's length as the client declared it (decoded length for aws-chunked);
+    `chunked`: is_chunked(ctx), when the caller knows it."""
     h = ctx.headers
     if "chunked" in h.get("Transfer-Encoding", "").lower():
         raise S3Error("NotImplemented", Header="Transfer-Encoding")
-    raw = h.get("x-amz-decoded-content-length") if is_chunked(ctx) else h.get("Content-Length")
+    if chunked is None:
+        chunked = is_chunked(ctx)
+    raw = h.get("x-amz-decoded-content-length") if chunked else h.get("Content-Length")
     if raw is None:
         if required:
             raise S3Error("MissingContentLength")
@@ -216,14 +219,15 @@ def _check_value(want: Integrity, actual: str, trailers: dict[str, str]) -> None
 async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int = MAX_OBJECT_SIZE) -> None:
     """Stream the body into `writer` and verify it. On any error the writer is aborted."""
     try:
-        size = declared_length(ctx, required=True)
+        chunked = is_chunked(ctx)
+        size = declared_length(ctx, required=True, chunked=chunked)
         if size > max_size:
             raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=max_size)
         writer.reserve(size)
         trailers: dict[str, str] = {}
         await send_continue(ctx)
         content = ctx.request.content
-        if size <= INLINE_LIMIT and content.is_eof() and not is_chunked(ctx):
+        if size <= INLINE_LIMIT and not chunked and content.is_eof():
             # All of a small body has arrived: write it at once (streaming costs 10 awaits).
             data = content.read_nowait(-1)
             if len(data) != size:

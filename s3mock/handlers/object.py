@@ -15,8 +15,8 @@ from s3mock.errors import NOT_MODIFIED, S3Error
 from s3mock.handlers import Ctx, handles
 from s3mock.handlers.access import owner_id, requested_acl
 from s3mock.handlers.body import integrity, receive
-from s3mock.handlers.common import (check_key, checksum_headers, content_headers, empty, object_headers,
-                                    quoted, user_metadata)
+from s3mock.handlers.common import (CONTENT_HEADERS, check_key, checksum_headers, content_headers,
+                                    empty, object_headers, quoted, user_metadata)
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta
 from s3mock.storage.blobs import INLINE_LIMIT
@@ -41,8 +41,14 @@ def check_version(ctx: Ctx) -> None:
                       ArgumentValue=version)
 
 
+_CONTENT_NAMES = tuple(f"\n{name.lower()}\n" for name in CONTENT_HEADERS)
+
+
 def stored_content_headers(ctx: Ctx) -> dict[str, str]:
     """Content-* headers to keep, without the transfer-only aws-chunked content coding."""
+    names = ctx.header_names()
+    if not any(name in names for name in _CONTENT_NAMES):
+        return {}
     out = content_headers(ctx.headers)
     enc = out.get("Content-Encoding")
     if enc is not None:
