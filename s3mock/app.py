@@ -160,7 +160,7 @@ class Service:
         store = self.store
         assert store is not None
         if resolved is None:
-            admin = ADMIN.get((request.method, request.raw_path.partition("?")[0]))
+            admin = ADMIN.get((request.method, ex.path))
             if admin is None:
                 raise S3Error("NotImplemented")
             return await admin(request, self.settings, store, self.cors_cache)

@@ -113,6 +113,7 @@ SUBRESOURCES = frozenset(
     "versioning versions website renameObject".split()
 )
 
+
 def _weight(route: Route) -> int:
     """The most specific route wins: each subresource it needs counts twice, a header once."""
     return len(route.keys) * 2 + (route.header is not None)
@@ -201,7 +202,8 @@ def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
     present = SUBRESOURCES.intersection(query_keys) if query_keys else _NO_PARAMS
     best: Route | None = None
     for route in _BY_METHOD_TARGET.get((method, target), ()):
-        if route.keys <= present and (route.header is None or route.header in headers):  # type: ignore[operator]
+        header = route.header
+        if route.keys <= present and (header is None or header in headers):  # type: ignore[operator]
             best = route
             break
     if best is None:

@@ -102,4 +102,5 @@ class RowCache:
             self._at = (before + 1) % 2**64
 
     def close(self) -> None:
+        self._view = None
         self._generation.close()
