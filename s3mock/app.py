@@ -30,11 +30,13 @@ CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 
 class Exchange:
     """What the request's steps found, for the later steps, on_prepare and the access log."""
-    __slots__ = ("request_id", "path", "route", "principal", "chunks", "cors_headers", "cors_log")
+    __slots__ = ("request_id", "path", "query", "route", "principal", "chunks", "cors_headers",
+                 "cors_log")
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
         self.path: str | None = None                        # the raw path, without the query
+        self.query = ""                                     # the raw query
         self.route: Resolved | None = None
         self.principal: Principal | None = None             # None: authentication failed
         self.chunks: sigv4.ChunkVerifier | None = None
@@ -108,7 +110,7 @@ class Service:
         paths get no route: later steps recognise them by its absence."""
         method = request.method
         path, _, query = request.raw_path.partition("?")
-        ex.path = path
+        ex.path, ex.query = path, query
         if path.startswith(ADMIN_PREFIX) or (method, path) in ADMIN:
             return None     # /_s3mock/... tooling, and the exact health paths other tools poll
         resolved = ex.route = resolve(method, request.host, path, query_names(query) if query else (),
@@ -141,7 +143,7 @@ class Service:
         if resolved is None:
             ex.principal = ANONYMOUS
             return
-        path, _, query = request.raw_path.partition("?")
+        path, query = ex.path or "", ex.query
         if not query and self.lenient is not None:
             principal = self.lenient.get(request.headers)
             if principal is not None:
