@@ -18,7 +18,7 @@ from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
 from s3mock.handlers.access import authorize
 from s3mock.handlers.admin import ADMIN, STARTED_AT
-from s3mock.operations import Op, Resolved, query_names, resolve
+from s3mock.operations import OP_PREFLIGHT, Resolved, query_names, resolve
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
@@ -47,7 +47,6 @@ class Exchange:
 EXCHANGE = web.RequestKey("exchange", Exchange)
 
 HANDLERS = load_all()
-_PREFLIGHT = Op.Preflight      # a module constant: Op.X costs a microsecond (operations.py)
 ADMIN_PREFIX = "/_s3mock/"
 # Close a connection idle (or stalled inside a request head) this long; aiohttp's default is an hour.
 IDLE_TIMEOUT = 75.0
@@ -122,7 +121,7 @@ class Service:
         rule's headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
         cache = self.cors_cache
         assert cache is not None
-        if resolved.op is _PREFLIGHT:
+        if resolved.op is OP_PREFLIGHT:
             decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
             ex.cors_log = "refused" if response is None else f"rule:{decision.rule}"
             if response is None:

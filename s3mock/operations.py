@@ -126,8 +126,8 @@ for _route in ROUTES:
 for _routes in _BY_METHOD_TARGET.values():
     _routes.sort(key=_weight, reverse=True)
 # Op.X and Perm.X cost a microsecond each on Python 3.11 (EnumType's __getattr__ keeps class
-# attribute look-ups off the fast path): the request path uses module constants.
-_PREFLIGHT, _NONE = Op.Preflight, Perm.NONE
+# attribute look-ups off the fast path): the request path uses these module constants.
+OP_PREFLIGHT, PERM_NONE, PERM_OWNER = Op.Preflight, Perm.NONE, Perm.OWNER
 KNOWN_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
 
 
@@ -196,7 +196,7 @@ def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
     bucket, key = split_target(host, raw_path, domain, virtual)
     target = "object" if key is not None else "bucket" if bucket is not None else "service"
     if method == "OPTIONS":
-        return Resolved(_PREFLIGHT, _NONE, bucket, key, virtual)
+        return Resolved(OP_PREFLIGHT, PERM_NONE, bucket, key, virtual)
     if method not in KNOWN_METHODS:
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
     present = SUBRESOURCES.intersection(query_keys) if query_keys else _NO_PARAMS

@@ -6,7 +6,7 @@ from __future__ import annotations
 from s3mock.auth import acl
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx
-from s3mock.operations import Op, Perm
+from s3mock.operations import PERM_NONE, PERM_OWNER, Op, Perm
 from s3mock.storage.base import Bucket, ObjectMeta
 
 # Canonical id S3 gives objects written anonymously.
@@ -15,7 +15,6 @@ ANONYMOUS_ID = acl.ANONYMOUS_ID
 # Allowed to the upload's initiator and the bucket owner only (mpuoverview.html#mpuAndPermissions).
 INITIATOR_OPS = frozenset({Op.ListParts, Op.AbortMultipartUpload})
 OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl})
-_NONE, _OWNER = Perm.NONE, Perm.OWNER      # Perm.X costs a microsecond (operations.py)
 
 
 def bucket_acl(b: Bucket) -> acl.Acl:
@@ -44,14 +43,14 @@ def allowed(who: str | None, policy: acl.Acl, perm: Perm) -> bool:
 def authorize(ctx: Ctx, perm: Perm) -> None:
     """Raise AccessDenied unless the principal may do ctx.op. A missing bucket is left to the
     handler (NoSuchBucket); a missing key is NoSuchKey only for those who may list the bucket."""
-    if perm is _NONE or ctx.bucket is None:
+    if perm is PERM_NONE or ctx.bucket is None:
         return
     b = ctx.bucket_row()
     ctx._bucket = (b,)
     if b is None:
         return
     who = ctx.principal.canonical_id
-    if perm is _OWNER:
+    if perm is PERM_OWNER:
         if who != b.owner:
             raise S3Error("AccessDenied")
         return
