@@ -158,6 +158,10 @@ def check(rule: Rule, index: int, origin: str, method: str, headers: list[str]) 
 # changes; the entry holds it, so its id is not reused while the entry lives). Bounded.
 _MATCHES: dict[tuple, tuple[tuple[Rule, ...], int | None, list[RuleCheck]]] = {}
 _MATCHES_MAX = 4096
+# The same for whole allowed preflight decisions, keyed by the raw request headers: these are
+# shared, so callers read them and never change them (refusals, which carry an error to raise,
+# are made afresh).
+_ALLOWED: dict[tuple, tuple[tuple[Rule, ...], "Decision"]] = {}
 
 
 def first_match(rules: tuple[Rule, ...], origin: str, method: str,
@@ -231,14 +235,22 @@ def preflight(rules: tuple[Rule, ...] | None, bucket: str | None, bucket_exists:
         return Decision(False, error=S3Error("BadRequest", "Invalid Access-Control-Request-Method: "
                                              f"{acrm if acrm is not None else 'null'}"),
                         reason="missing or invalid Access-Control-Request-Method")
+    key = (id(rules), origin, acrm, acrh)
+    hit = _ALLOWED.get(key)
+    if hit is not None and hit[0] is rules:
+        return hit[1]
     headers = request_headers(acrh)
     index, checks = first_match(rules, origin, acrm, headers)
     if index is None:
         return Decision(False, error=S3Error("AccessForbidden", NOT_ALLOWED, Method=acrm,
                                              ResourceType="OBJECT" if is_object else "BUCKET"),
                         checks=checks, reason="no rule matched")
-    return Decision(True, response_headers(rules[index], origin, headers), rule=index,
-                    checks=checks, reason="matched")
+    decision = Decision(True, response_headers(rules[index], origin, headers), rule=index,
+                        checks=checks, reason="matched")
+    if len(_ALLOWED) >= _MATCHES_MAX:
+        _ALLOWED.clear()
+    _ALLOWED[key] = (rules, decision)
+    return decision
 
 
 def actual(rules: tuple[Rule, ...] | None, origin: str | None, method: str, acrm: str | None,

@@ -454,6 +454,25 @@ def test_matching_actual_same_rule(rules, origin, acrm, acrh, expected):
     assert d.error is None
 
 
+def test_repeated_preflights_follow_origin_headers_and_rule_changes():
+    """Decisions are remembered per rules and request headers: a repeat answers the same, another
+    origin or header list is evaluated for itself, and new rules are evaluated afresh."""
+    rules = (R(["PUT"], ["http://*.a.com"], ["x-amz-*"], max_age=60),)
+    first = pre(rules, "http://one.a.com", "PUT", "X-Amz-Date")
+    again = pre(rules, "http://one.a.com", "PUT", "X-Amz-Date")
+    assert again.allowed and again.headers == first.headers
+    assert again.headers["Access-Control-Allow-Origin"] == "http://one.a.com"
+    other = pre(rules, "http://two.a.com", "PUT", "x-amz-acl")
+    assert other.headers["Access-Control-Allow-Origin"] == "http://two.a.com"
+    assert other.headers["Access-Control-Allow-Headers"] == "x-amz-acl"
+    assert not pre(rules, "http://one.a.com", "PUT", "content-type").allowed
+    changed = (R(["GET"], ["http://*.a.com"], ["x-amz-*"]),)
+    refused = pre(changed, "http://one.a.com", "PUT", "X-Amz-Date")
+    assert not refused.allowed and refused.error is not None and refused.error.message == NOT_ALLOWED
+    assert pre(changed, "http://one.a.com", "GET", "X-Amz-Date").headers[
+        "Access-Control-Allow-Methods"] == "GET"
+
+
 def test_M1_per_rule_checks_explain_each_failure():
     rules = (R(["PUT"], ["http://x.com"], id="wrong-both"), R(["GET"], ["http://a.com"], ["x-a"]),
              R(["GET"], ["http://a.com"], ["*"]), R(["GET"], ["*"]))
