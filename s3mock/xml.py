@@ -80,9 +80,14 @@ def text(el: etree._Element, name: str, default: str | None = None) -> str | Non
 Content = Any
 
 
-class Raw(str):
+class Raw:
     """Markup rendered by the caller (a listing's thousand entries), emitted as it is; under the
-    tag None, without an element around it."""
+    tag None, without an element around it. Its pieces are joined once, with the whole document."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
 
 
 def text_of(value: str) -> str:
@@ -99,7 +104,12 @@ def _emit(out: list[str], tag: str, value: Content) -> None:
         out.append(f"<{tag}>{value}</{tag}>")
         return
     if type(value) is Raw:
-        out.append(f"<{tag}>{value}</{tag}>" if tag is not None else value)
+        if tag is None:
+            out += value.pieces
+        else:
+            out.append(f"<{tag}>")
+            out += value.pieces
+            out.append(f"</{tag}>")
         return
     if type(value) is int:
         out.append(f"<{tag}>{value}</{tag}>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from urllib.parse import quote_plus
 
 from aiohttp import web
@@ -17,34 +18,52 @@ from s3mock.operations import Op
 from s3mock.storage.base import Listed
 
 
+def _plain(s: str) -> str:
+    return s
+
+
+def _url(s: str | None) -> str | None:
+    return None if s is None else quote_plus(s, safe="/~-_.")
+
+
+# A character _url changes (quote_plus leaves letters, digits and "/~-_." as they are).
+_URL_CHANGES = re.compile(r"[^A-Za-z0-9/~_.-]")
+
+
 def encoder(ctx: Ctx):
     kind = ctx.query.get("encoding-type")
     if kind is None:
-        return lambda s: s
+        return _plain
     if kind != "url":
         raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request",
                       ArgumentName="encoding-type", ArgumentValue=kind)
-    return lambda s: None if s is None else quote_plus(s, safe="/~-_.")
+    return _url
+
+
+def _as_is(keys: list[str], enc) -> bool:
+    """Whether every key goes into the page unchanged: nothing to encode and nothing to escape."""
+    joined = "".join(keys)
+    if enc is _plain:
+        return "&" not in joined and "<" not in joined and ">" not in joined
+    return enc is _url and _URL_CHANGES.search(joined) is None
 
 
 def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
              version: str = "") -> xml.Raw:
-    """Every entry of a page as one string: a page holds a thousand of them, and each is its key
-    plus the entry stored with the row (listing_entry)."""
-    owners: dict[str, str] = {}
-    out = []
-    for key, who, entry in page.entries:
-        key = enc(key)
-        if "&" in key or "<" in key or ">" in key:
-            key = xml.escape(key)
-        tail = ""
-        if owner:
-            tail = owners.get(who)
-            if tail is None:
-                tail = owners[who] = "<Owner>" + "".join(
-                    f"<{t}>{xml.text_of(v)}</{t}>" for t, v in owner_element(who, ctx)) + "</Owner>"
-        out.append(f"<{tag}><Key>{key}</Key>{version}{entry}{tail}</{tag}>")
-    return xml.Raw("".join(out))
+    """Every entry of a page: a page holds a thousand of them, and each is its key plus the entry
+    stored with the row (listing_entry). Keys are encoded and escaped one by one only when one
+    of them needs it."""
+    rows = page.entries
+    keys = [row[0] for row in rows]
+    if not _as_is(keys, enc):
+        keys = [xml.text_of(enc(key)) for key in keys]
+    if not owner:
+        return xml.Raw([f"<{tag}><Key>{key}</Key>{version}{entry}</{tag}>"
+                        for key, (_, _, entry) in zip(keys, rows)])
+    owners = {who: "<Owner>" + "".join(f"<{t}>{xml.text_of(v)}</{t}>" for t, v in owner_element(who, ctx))
+              + "</Owner>" for who in {row[1] for row in rows}}
+    return xml.Raw([f"<{tag}><Key>{key}</Key>{version}{entry}{owners[who]}</{tag}>"
+                    for key, (_, who, entry) in zip(keys, rows)])
 
 
 def _page(ctx: Ctx, after: str, owners: bool = True):

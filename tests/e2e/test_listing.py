@@ -303,6 +303,32 @@ def test_boto3_decodes_prefixes_and_markers(s3, bucket):
     assert resp["NextMarker"] == "plus+dir/"
 
 
+def test_listing_without_encoding_type_escapes_keys_for_xml(s3, bucket):
+    """A client that does not ask for encoding-type=url (boto3 always does; this one is told not
+    to) gets each key as stored, escaped where XML needs it, whether or not others on the page
+    need it, with and without owners."""
+    from botocore.handlers import set_list_objects_encoding_type_url
+    for op in ("ListObjects", "ListObjectsV2", "ListObjectVersions"):
+        s3.meta.events.unregister(f"before-parameter-build.s3.{op}", set_list_objects_encoding_type_url)
+    keys = ["a&b", "dir one/x", "plain/one", "x<y>z", "ünï"]
+    fill(s3, bucket, keys)
+    raw = raw_bodies(s3)
+    expected = sorted(keys, key=str.encode)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == expected
+    body = raw[-1].decode()
+    assert "<EncodingType>" not in body
+    assert "<Key>a&amp;b</Key>" in body and "<Key>x&lt;y&gt;z</Key>" in body
+    assert "<Key>dir one/x</Key>" in body and "<Key>ünï</Key>" in body
+    owned = s3.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"]
+    assert [(o["Key"], o["Owner"]["ID"]) for o in owned] == [
+        (k, owned[0]["Owner"]["ID"]) for k in expected]
+    assert [o["Key"] for o in s3.list_objects(Bucket=bucket)["Contents"]] == expected
+    assert [v["Key"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == expected
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="plain/")["Contents"]] == [
+        "plain/one"]
+    assert "<Key>plain/one</Key>" in raw[-1].decode()
+
+
 def test_explicit_encoding_type_url_returns_encoded_values(s3, bucket):
     """Asked for explicitly, boto3 leaves the values as the server encoded them."""
     fill(s3, bucket, ENCODED_KEYS)
