@@ -21,6 +21,7 @@ MAX_OBJECT_SIZE = 5 * 1024**3
 BODY_TIMEOUT = 60.0        # seconds a request body may stall before S3's RequestTimeout
 NET_CHUNK = 256 * 1024
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_CHECKSUM_NAMES = re.compile(r"\n(x-amz-checksum-[^\n]*)")      # in Ctx.header_names()
 _NOT_CHECKSUMS = {"x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode"}
 
 
@@ -58,9 +59,9 @@ def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
             raise S3Error("InvalidDigest", **{"Content-MD5": md5}) from None
         if len(out.md5) != 16:
             raise S3Error("InvalidDigest", **{"Content-MD5": md5})
-    found = [(checksums.algorithm_of_header(n), n, v) for n, v in h.items()
-             if n.lower().startswith("x-amz-checksum-") and n.lower() not in _NOT_CHECKSUMS
-             ] if "\nx-amz-checksum-" in ctx.header_names() else []
+    names = ctx.header_names()
+    found = [(checksums.algorithm_of_header(n), n, h[n]) for n in _CHECKSUM_NAMES.findall(names)
+             if n not in _NOT_CHECKSUMS] if "\nx-amz-checksum-" in names else []
     unknown = [n for alg, n, _ in found if alg is None]
     if unknown:
         raise S3Error("InvalidRequest", f"The algorithm type you specified in {unknown[0].lower()} "
@@ -149,6 +150,15 @@ class _Timed:
             raise S3Error("RequestTimeout") from None
 
 
+async def _whole(content) -> bytes:
+    """All of a small body, each wait for more bounded by BODY_TIMEOUT."""
+    source = _Timed(content)
+    parts = []
+    while data := await source.read(NET_CHUNK):
+        parts.append(data)
+    return b"".join(parts)
+
+
 async def raw_chunks(ctx: Ctx, trailers: dict[str, str]) -> AsyncIterator[bytes]:
     await send_continue(ctx)
     content = _Timed(ctx.request.content)
@@ -227,9 +237,10 @@ async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int =
         trailers: dict[str, str] = {}
         await send_continue(ctx)
         content = ctx.request.content
-        if size <= INLINE_LIMIT and not chunked and content.is_eof():
-            # All of a small body has arrived: write it at once (streaming costs 10 awaits).
-            data = content.read_nowait(-1)
+        if size <= INLINE_LIMIT and not chunked:
+            # A small body is written at once (streaming costs 10 awaits): it has all arrived, or
+            # it is on its way (after 100 Continue).
+            data = content.read_nowait(-1) if content.is_eof() else await _whole(content)
             if len(data) != size:
                 raise S3Error("IncompleteBody")
             writer.write_sync(data)

@@ -191,6 +191,34 @@ def test_expect_continue_on_an_accepted_put(server, conn, s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="continued")["Body"].read() == body
 
 
+def test_small_body_after_100_continue_in_pieces_or_cut_short(server, conn, s3, bucket):
+    """A small body that follows the 100 in several pieces is stored whole; one the client cuts
+    short and abandons stores nothing and leaves the object it would have replaced intact."""
+    body = os.urandom(3000)
+    conn.send(conn.request_head("PUT", f"/{bucket}/pieces", host_of(server),
+                                {"Content-Length": str(len(body)), "Expect": "100-continue"}))
+    assert conn.read_head().status == 100
+    for start in range(0, len(body), 1000):
+        conn.send(body[start:start + 1000])
+        time.sleep(0.05)
+    final = conn.read_response()
+    assert final.status == 200, final.body
+    assert final.headers["etag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert s3.get_object(Bucket=bucket, Key="pieces")["Body"].read() == body
+    blobs_before = _blob_files(server)
+    c = Conn(server.port)
+    try:
+        c.send(c.request_head("PUT", f"/{bucket}/pieces", host_of(server),
+                              {"Content-Length": "3000", "Expect": "100-continue"}))
+        assert c.read_head().status == 100
+        c.send(b"y" * 1500)
+        time.sleep(0.2)
+    finally:
+        c.close()
+    _wait_for(lambda: _blob_files(server) == blobs_before, "the unfinished blob to be removed")
+    assert s3.get_object(Bucket=bucket, Key="pieces")["Body"].read() == body
+
+
 def test_expect_continue_refused_put_never_gets_100(server, conn):
     """A PUT into a missing bucket: the 404 comes first, and no 100 Continue is ever sent."""
     body = b"x" * 50_000
