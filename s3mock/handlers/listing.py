@@ -48,6 +48,11 @@ def _as_is(keys: list[str], enc) -> bool:
     return enc is _url and _URL_CHANGES.search(joined) is None
 
 
+def _owner_xml(canonical_id: str, ctx: Ctx) -> str:
+    return "<Owner>" + "".join(f"<{t}>{xml.text_of(v)}</{t}>"
+                               for t, v in owner_element(canonical_id, ctx)) + "</Owner>"
+
+
 def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
              version: str = "") -> xml.Raw:
     """Every entry of a page: a page holds a thousand of them, and each is its key plus the entry
@@ -60,8 +65,7 @@ def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
     if not owner:
         return xml.Raw([f"<{tag}><Key>{key}</Key>{version}{entry}</{tag}>"
                         for key, (_, _, entry) in zip(keys, rows)])
-    owners = {who: "<Owner>" + "".join(f"<{t}>{xml.text_of(v)}</{t}>" for t, v in owner_element(who, ctx))
-              + "</Owner>" for who in {row[1] for row in rows}}
+    owners = {who: _owner_xml(who, ctx) for who in {row[1] for row in rows}}
     return xml.Raw([f"<{tag}><Key>{key}</Key>{version}{entry}{owners[who]}</{tag}>"
                     for key, (_, who, entry) in zip(keys, rows)])
 
