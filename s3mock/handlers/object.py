@@ -223,6 +223,13 @@ async def _send(ctx: Ctx, meta: ObjectMeta, status: int, headers: dict[str, str]
                 raise ConnectionResetError("connection lost")
             if await loop.sendfile(transport, f, offset, count) != count:
                 raise OSError(f"a blob of {meta.bucket}/{meta.key} is shorter than recorded")
+    except ConnectionError:
+        # The client went away (a cancelled download): nothing is wrong here, and nobody to tell.
+        log.info("GET %s/%s: the client closed the connection before the body's end",
+                 meta.bucket, meta.key)
+        if transport is not None:
+            transport.close()
+        return resp
     except OSError:
         # Too late for an error response: cut the connection so the client sees a short body.
         log.exception("GET %s/%s failed mid-stream", meta.bucket, meta.key)

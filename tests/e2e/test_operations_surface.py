@@ -528,3 +528,28 @@ def test_access_log_one_line_per_request(tmp_path, fmt, name):
     if fmt == "json":     # every line is JSON, the other records too
         for line in s.seen[s.seen.index("Ready.\n") + 1:]:
             json.loads(line)
+
+
+def test_download_abandoned_mid_body_is_one_line_not_a_traceback(tmp_path):
+    """A browser cancelling a download closes the connection mid-body: the server says so in one
+    line (no traceback: nothing went wrong on its side) and goes on serving."""
+    s = launch(tmp_path / "data")
+    try:
+        s3 = client(s.endpoint)
+        s3.create_bucket(Bucket="bkt")
+        body = os.urandom(32 * 1024 * 1024)
+        s3.put_object(Bucket="bkt", Key="big", Body=body)
+        s3.put_object_acl(Bucket="bkt", Key="big", ACL="public-read")
+        with socket.create_connection(("127.0.0.1", s.port), timeout=WAIT) as c:
+            c.sendall(f"GET /bkt/big HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n\r\n".encode())
+            got = 0
+            while got < 1024 * 1024:
+                got += len(c.recv(65536) or b"x" * (1024 * 1024))
+        s.wait_line(lambda ln: "GET bkt/big: the client closed the connection" in ln)
+        assert s3.get_object(Bucket="bkt", Key="big")["Body"].read() == body
+        s.wait_line(lambda ln: "op=GetObject status=200" in ln and "principal=test" in ln)
+    finally:
+        assert s.stop() == 0
+    while (line := s.lines.get(timeout=WAIT)) is not None:
+        s.seen.append(line)
+    assert not any("Traceback" in line or "failed mid-stream" in line for line in s.seen), s.seen
