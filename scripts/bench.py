@@ -676,7 +676,10 @@ def main(argv: list[str] | None = None) -> int:
                     runs.setdefault(name, []).append(await run_all(url, opts, pid, chosen(args.only),
                                                                    report))
         asyncio.run(asyncio.wait_for(rounds(), args.timeout))
-        whole = {n: peak_rss(pid) for n, (_, pid) in targets.items()}
+        # Each scenario resets the high-water mark: the whole run's peak is the largest of theirs.
+        whole = {n: max([peak_rss(pid) or 0] + [r.peak_rss_bytes or 0 for rs in runs.get(n, [])
+                                                 for r in rs]) or None
+                 for n, (_, pid) in targets.items()}
     except BaseException:
         for server in servers.values():
             sys.stderr.write(f"{server.name} output (last lines):\n" + "".join(server.output))
