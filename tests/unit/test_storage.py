@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import os
 import sqlite3
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from s3mock.storage.base import Bucket, ObjectMeta, Part, Upload
+from s3mock.storage.base import Bucket, ObjectMeta, Part, Store, Upload
 from s3mock.storage.generation import MISSING, RowCache
 from s3mock.storage.sqlite_fs import SqliteStore
 
@@ -427,3 +428,17 @@ def test_recover_on_a_clean_store_removes_nothing(store):
     m = put_bytes(store, "k", b"data")
     assert store.recover() == 0
     assert store.blobs.all_ids() == {m.segments[0][0]}
+
+
+def test_store_protocol_is_what_sqlite_store_offers():
+    """storage.base.Store names every public method of SqliteStore with the same signature (and
+    sync/async kind), so the protocol handlers are written against never goes stale."""
+    def public(cls) -> dict:
+        return {n: f for n, f in vars(cls).items() if callable(f) and not n.startswith("_")}
+
+    ours, protocol = public(SqliteStore), public(Store)
+    assert sorted(ours) == sorted(protocol)
+    for name, fn in ours.items():
+        assert str(inspect.signature(fn)) == str(inspect.signature(protocol[name])), name
+        assert inspect.iscoroutinefunction(fn) == inspect.iscoroutinefunction(protocol[name]), name
+    assert "blobs" in Store.__annotations__
