@@ -65,7 +65,7 @@ class Service:
         self.settings = settings
         self.owner = settings.owner
         self.domain = settings.domain
-        self.users = {u.access_key: u for u in settings.all_users}
+        self.users = settings.users_by_key
         self.strict = settings.auth == "strict"
         self.lenient = None if self.strict else HeaderPrincipals(self.users, self.owner)
         self.store: SqliteStore | None = None

@@ -147,6 +147,16 @@ class Settings:
     def all_users(self) -> tuple[User, ...]:
         return (self.owner, *self.users)
 
+    @functools.cached_property
+    def users_by_key(self) -> dict[str, User]:
+        """Every user by access key (validate() refuses two users with one key)."""
+        return {u.access_key: u for u in self.all_users}
+
+    @functools.cached_property
+    def users_by_id(self) -> dict[str, User]:
+        """Every user by canonical id."""
+        return {u.canonical_id: u for u in self.all_users}
+
 
 # name -> (type converter, env var)
 FIELDS: dict[str, object] = {

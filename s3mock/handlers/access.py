@@ -88,7 +88,6 @@ def requested_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bo
     names = ctx.header_names()
     if "\nx-amz-acl\n" not in names and "\nx-amz-grant-" not in names:
         return None
-    users = ctx.settings.all_users
     policy = acl.from_headers(ctx.headers, owner, bucket_owner, for_bucket,
-                              lambda i: any(u.canonical_id == i for u in users))
+                              ctx.settings.users_by_id.__contains__)
     return policy.to_json() if policy is not None else None

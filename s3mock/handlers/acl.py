@@ -18,8 +18,8 @@ MAX_ACL_BYTES = 64 * 1024
 
 
 def _display(ctx: Ctx):
-    names = {u.canonical_id: u.display_name for u in ctx.settings.all_users}
-    return lambda cid: names.get(cid, cid)
+    users = ctx.settings.users_by_id
+    return lambda cid: users[cid].display_name if cid in users else cid
 
 
 def _xml(ctx: Ctx, policy: acl.Acl) -> web.Response:
@@ -36,8 +36,7 @@ async def _new_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: b
         return from_headers
     if not body.strip():
         raise S3Error("MissingSecurityHeader", MissingHeaderName="x-amz-acl")
-    known = {u.canonical_id for u in ctx.settings.all_users}
-    policy = acl.parse_policy(body, known.__contains__)
+    policy = acl.parse_policy(body, ctx.settings.users_by_id.__contains__)
     if policy.owner != owner:
         raise S3Error("AccessDenied")
     return policy.to_json()

@@ -35,10 +35,9 @@ async def minio_live(request: web.Request, settings, store, cache) -> web.Respon
 def _require_owner(request: web.Request, settings) -> None:
     """Strict mode: the request must be signed (SigV4 or SigV2) by the default user."""
     path, _, query = request.raw_path.partition("?")
-    users = {u.access_key: u for u in settings.all_users}
     result = authenticate(AuthRequest(request.method, path, query, request.headers, request.host,
                                       None, False),
-                          users, settings.owner, strict=True, now=time.time())
+                          settings.users_by_key, settings.owner, strict=True, now=time.time())
     from s3mock.app import EXCHANGE         # (app imports this module) for the access log
     request[EXCHANGE].principal = result.principal
     if result.principal.canonical_id != settings.owner.canonical_id:

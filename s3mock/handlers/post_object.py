@@ -132,7 +132,7 @@ def _authorise(ctx: Ctx, form: Form, bucket: Bucket) -> tuple[User | None, tuple
         # Unsigned form: anonymous, unless the request itself was signed (header SigV4/SigV2).
         user = ctx.principal.user
     else:
-        user = next((u for u in ctx.settings.all_users if u.access_key == who.access_key), None)
+        user = ctx.settings.users_by_key.get(who.access_key)
         strict = ctx.settings.auth == "strict"
         if user is None:
             if strict:
@@ -188,8 +188,8 @@ def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket_owner: s
     owner = user.canonical_id if user else ANONYMOUS_ID
     asked = {"x-amz-acl": f["acl"]} if "acl" in f else {}
     asked.update({n: v for n, v in f.items() if n in acl.GRANT_HEADERS})
-    known = {u.canonical_id for u in ctx.settings.all_users}
-    policy = acl.from_headers(asked, owner, bucket_owner, False, known.__contains__)
+    policy = acl.from_headers(asked, owner, bucket_owner, False,
+                              ctx.settings.users_by_id.__contains__)
     return ObjectMeta(
         bucket=ctx.bucket or "", key=key, size=0, etag="", mtime=time.time(), owner=owner,
         content_type=f.get("content-type"),

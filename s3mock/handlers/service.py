@@ -12,8 +12,7 @@ from s3mock.operations import Op
 
 
 def owner_element(canonical_id: str, ctx: Ctx) -> list[tuple[str, str]]:
-    users = {u.canonical_id: u for u in ctx.settings.all_users}
-    user = users.get(canonical_id)
+    user = ctx.settings.users_by_id.get(canonical_id)
     return [("ID", canonical_id), ("DisplayName", user.display_name if user else canonical_id)]
 
 
