@@ -34,12 +34,12 @@ async def minio_live(request: web.Request, settings, store, cache) -> web.Respon
 
 def _require_owner(request: web.Request, settings) -> None:
     """Strict mode: the request must be signed (SigV4 or SigV2) by the default user."""
-    path, _, query = request.raw_path.partition("?")
-    result = authenticate(AuthRequest(request.method, path, query, request.headers, request.host,
-                                      None, False),
+    from s3mock.app import EXCHANGE         # (app imports this module)
+    ex = request[EXCHANGE]                  # the path and query the route step split off
+    result = authenticate(AuthRequest(request.method, ex.path or "", ex.query, request.headers,
+                                      request.host, None, False),
                           settings.users_by_key, settings.owner, strict=True, now=time.time())
-    from s3mock.app import EXCHANGE         # (app imports this module) for the access log
-    request[EXCHANGE].principal = result.principal
+    ex.principal = result.principal         # for the access log
     if result.principal.canonical_id != settings.owner.canonical_id:
         raise S3Error("AccessDenied")
 
