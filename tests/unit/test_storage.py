@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import itertools
 import os
@@ -221,8 +222,16 @@ def test_object_rows_are_cached_until_another_store_of_the_data_dir_changes_an_o
         assert statements == ["SELECT bucket, key, size, etag, mtime, owner, content_type, headers, "
                               "metadata, checksums, checksum_type, segments, parts_count, acl FROM "
                               "objects WHERE bucket='b' AND key='gone'"]
-        store.get_object("b", "k").metadata["changed"] = "by the caller"
-        assert store.get_object("b", "k") == first
+        # What a caller does to an ObjectMeta it was handed, or to one it wrote, is not cached.
+        kept = copy.deepcopy(first)
+        got = store.get_object("b", "k")
+        got.metadata["changed"] = "by the caller"
+        got.headers["Cache-Control"] = "no-cache"
+        got.checksums["CRC32"] = "AAAAAA=="
+        got.segments.append(("other", 1))
+        first.metadata["changed"] = "by the writer"
+        first.segments.clear()
+        assert store.get_object("b", "k") == kept
 
         second = put_bytes(other, "k", b"two")
         assert store.get_object("b", "k") == second
