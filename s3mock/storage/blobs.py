@@ -29,6 +29,7 @@ INLINE_LIMIT = 256 * 1024
 # thread a wait for the GIL, so fewer, larger ones (measured: 1 -> 4 MiB, 1 GiB PUT 0.42 -> 0.59
 # of MD5's speed); two are held at most (one pending, one being written).
 WRITE_STEP = 4 * 1024 * 1024
+ALLOCATE_AHEAD = 3 * WRITE_STEP
 EAGER_OPEN = 64       # a GET opens up to this many blobs (parts) before it sends anything
 
 
@@ -138,17 +139,35 @@ class BlobWriter:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._inflight: asyncio.Future | None = None
+        self._declared = 0      # a large body's Content-Length, once reserve() accepted it
+        self._allocated = 0     # bytes of the blob allocated so far
 
     def reserve(self, size: int) -> None:
-        """Allocate the disk space of a large body up front: writing into allocated blocks costs
-        the kernel a fraction of allocating them as the bytes arrive, and a full disk fails now."""
+        """For a large body: refuse it now (before 100 Continue) if the file system has no room
+        for it, then allocate its blocks a few steps ahead of the writes (_allocate_ahead)."""
         if size > INLINE_LIMIT:
-            try:
-                os.posix_fallocate(self.fd, 0, size)
-            except OSError as e:
-                if e.errno == errno.ENOSPC:
-                    raise
-                # not supported here (EOPNOTSUPP, EINVAL): write as the bytes arrive
+            st = os.fstatvfs(self.fd)
+            if st.f_bavail * st.f_frsize < size:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.path)
+            self._declared = size
+            self._allocate_ahead()
+
+    def _allocate_ahead(self) -> None:
+        """Allocate blocks up to ALLOCATE_AHEAD past what was received: writing into allocated
+        blocks costs the kernel a fraction of allocating them as the bytes arrive, and this runs
+        on the event loop while the worker thread hashes and writes the step before. (Allocating
+        the whole body at once held the loop and the body back: 0.23 s for 1 GiB on tmpfs.)"""
+        end = min(self._declared, self.size + ALLOCATE_AHEAD)
+        if end <= self._allocated:
+            return
+        try:
+            os.posix_fallocate(self.fd, self._allocated, end - self._allocated)
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                raise
+            self._declared = 0      # not supported here (EOPNOTSUPP, EINVAL): write as they arrive
+            return
+        self._allocated = end
 
     def _consume(self, data: bytes) -> None:
         self.md5.update(data)
@@ -192,6 +211,8 @@ class BlobWriter:
             self._consume(data)
         else:
             self._inflight = asyncio.get_running_loop().run_in_executor(None, self._consume, data)
+            if self._declared:
+                self._allocate_ahead()      # while the thread hashes and writes this step
 
     async def finish_hashing(self) -> None:
         """Write what is left and close the file: digests are final after this."""

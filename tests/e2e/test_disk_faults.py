@@ -45,10 +45,12 @@ def assert_internal_error(resp_status: int, text: str) -> None:
 # --- ENOSPC: the data directory on a real, small tmpfs -----------------------------------------
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk(tmp_path, request):
+    """A real tmpfs of 8 MiB (or of the size given by indirect parametrization)."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
+    size = getattr(request, "param", "8m")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)],
                        capture_output=True, text=True)
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()} (EIO tests cover the path)")
@@ -137,6 +139,57 @@ def test_enospc_refuses_a_large_body_before_100_continue(small_disk):
         assert b"<Code>InternalError</Code>" in answer
         assert_no_leftovers(data_dir)
         filler.unlink()
+    finally:
+        srv.stop("TERM")
+
+
+@pytest.mark.parametrize("small_disk", ["32m"], indirect=True)
+def test_enospc_partway_through_a_large_body(small_disk):
+    """A large body's blocks are allocated a few steps ahead of what has arrived, not all before
+    100 Continue: when the disk fills up partway through (another writer took the space), that
+    PUT answers InternalError (or its connection closes while the client still sends), the
+    previous object stays and nothing is left behind."""
+    data_dir = small_disk / "data"
+    srv = start_server(data_dir)
+    try:
+        s3 = client(srv.endpoint, retries={"total_max_attempts": 1})
+        s3.create_bucket(Bucket="full")
+        old = os.urandom(100 * KIB)
+        s3.put_object(Bucket="full", Key="k", Body=old)
+        size = 20 * MIB
+        head = (f"PUT /full/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
+                "Expect: 100-continue\r\n" + "".join(f"{k}: {v}\r\n" for k, v in AUTH.items()) +
+                "\r\n").encode()
+        answer = b""
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(head)
+            while b"\r\n\r\n" not in answer:
+                data = sock.recv(65536)
+                assert data, answer
+                answer += data
+            assert answer == b"HTTP/1.1 100 Continue\r\n\r\n"
+            filler = _fill(small_disk, leave=256 * KIB)  # room for SQLite, not for the next step
+            answer = b""
+            try:
+                sock.sendall(os.urandom(size))
+            except (BrokenPipeError, ConnectionResetError):
+                pass                                 # refused while still sending
+            try:
+                while b"</Error>" not in answer and (data := sock.recv(65536)):
+                    answer += data
+            except ConnectionResetError:
+                pass
+        if answer:
+            assert answer.startswith(b"HTTP/1.1 500 "), answer[:200]
+            assert b"<Code>InternalError</Code>" in answer
+        assert s3.get_object(Bucket="full", Key="k")["Body"].read() == old
+        assert_no_leftovers(data_dir)
+
+        filler.unlink()
+        new = os.urandom(size)
+        s3.put_object(Bucket="full", Key="k", Body=new)
+        assert s3.get_object(Bucket="full", Key="k")["Body"].read() == new
+        assert_no_leftovers(data_dir)
     finally:
         srv.stop("TERM")
 
