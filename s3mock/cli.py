@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 SHUTDOWN_TIMEOUT = 10.0     # SIGTERM/SIGINT: in-flight requests get this long to finish,
 SHUTDOWN_GRACE = 2.0        # then this long to notice their cancellation
+GC_YOUNG = 10_000           # objects allocated before a young-generation collection (Python's: 700)
 HEALTH_TIMEOUT = 3.0        # `s3mock health`: below a container health check's usual 5 s
 log = logging.getLogger("s3mock")
 
@@ -82,6 +84,13 @@ async def serve(settings: Settings, sock: socket.socket, announce: bool,
     await runner.setup()
     site = web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await site.start()
+    # The cyclic GC, tuned for this process only: what start-up built lives as long as the
+    # process, so a full collection need not walk it; and a young generation of 700 objects
+    # was collected every few PUTs (10,000 PUTs and HEADs: GC 40-54 ms -> 16 ms, a PUT 627k ->
+    # 616k instructions).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
