@@ -8,8 +8,9 @@ import random
 import time
 import warnings
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import AbstractRoute, UrlMappingMatchInfo
+from multidict import istr
 
 from s3mock import cors_http, xml
 from s3mock.auth import sigv4
@@ -196,6 +197,9 @@ def _host_id(request_id: str) -> str:
     return base64.b64encode(request_id.encode() * 4).decode()
 
 
+_REQUEST_ID, _ID_2 = istr("x-amz-request-id"), istr("x-amz-id-2")
+
+
 async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
     """Headers every response carries, streamed and error responses included."""
     headers = response.headers
@@ -204,9 +208,9 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     except KeyError:            # refused by aiohttp before the steps ran
         headers["Server"] = "AmazonS3"
         return
-    headers["x-amz-request-id"] = ex.request_id
-    headers["x-amz-id-2"] = _host_id(ex.request_id)
-    headers["Server"] = "AmazonS3"
+    headers[_REQUEST_ID] = ex.request_id
+    headers[_ID_2] = _host_id(ex.request_id)
+    headers[hdrs.SERVER] = "AmazonS3"
     if ex.cors_headers:
         headers.update(ex.cors_headers)
 

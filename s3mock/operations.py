@@ -148,12 +148,24 @@ class Resolved:
         self.params = params        # the query's parameter names
 
 
+_VIRTUAL: dict[tuple[str, str], bool] = {}     # is_virtual_host's answers: a client sends one Host
+_VIRTUAL_LIMIT = 256                            # (forgotten all at once past this many)
+
+
 def is_virtual_host(host: str, domain: str) -> bool:
-    if not domain:
-        return False
-    hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
-    suffix = "." + domain.lower()
-    return hostname.endswith(suffix) and len(hostname) > len(suffix)
+    try:
+        return _VIRTUAL[host, domain]
+    except KeyError:
+        pass
+    virtual = False
+    if domain:
+        hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
+        suffix = "." + domain.lower()
+        virtual = hostname.endswith(suffix) and len(hostname) > len(suffix)
+    if len(_VIRTUAL) >= _VIRTUAL_LIMIT:
+        _VIRTUAL.clear()
+    _VIRTUAL[host, domain] = virtual
+    return virtual
 
 
 def split_target(host: str, raw_path: str, domain: str,

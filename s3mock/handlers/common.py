@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from multidict import istr
 
 from s3mock import checksums, xml
 from s3mock.dates import http_date
@@ -15,6 +16,9 @@ from s3mock.storage.base import ObjectMeta
 CONTENT_HEADERS = ("Content-Disposition", "Content-Encoding", "Content-Language", "Cache-Control",
                    "Expires")
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+# Header names as aiohttp keeps them (istr): a response built from them skips a conversion each.
+# (aiohttp's hdrs.ETAG is spelt "Etag"; S3 sends "ETag", and some clients match it exactly.)
+ETAG, SSE = istr("ETag"), istr("x-amz-server-side-encryption")
 MAX_METADATA_BYTES = 2048
 MAX_KEY_BYTES = 1024
 
@@ -67,11 +71,11 @@ def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def object_headers(meta: ObjectMeta, checksum_mode: bool = False) -> dict[str, str]:
     """The headers GET and HEAD return for an object (without Content-Length / Range)."""
     out = {
-        "Last-Modified": http_date(meta.mtime),
-        "ETag": quoted(meta.etag),
-        "Content-Type": meta.content_type or DEFAULT_CONTENT_TYPE,
-        "Accept-Ranges": "bytes",
-        "x-amz-server-side-encryption": "AES256",
+        hdrs.LAST_MODIFIED: http_date(meta.mtime),
+        ETAG: quoted(meta.etag),
+        hdrs.CONTENT_TYPE: meta.content_type or DEFAULT_CONTENT_TYPE,
+        hdrs.ACCEPT_RANGES: "bytes",
+        SSE: "AES256",
     }
     out.update(meta.headers)
     for k, v in meta.metadata.items():

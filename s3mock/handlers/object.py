@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from s3mock import conditions
 from s3mock.dates import http_date
@@ -182,7 +182,7 @@ async def head_object(ctx: Ctx) -> web.Response:
     meta = lookup(ctx)
     status, headers, rng = _prepare_read(ctx, meta)
     length = rng[1] - rng[0] if rng else meta.size
-    headers["Content-Length"] = str(length)
+    headers[hdrs.CONTENT_LENGTH] = str(length)
     return web.Response(status=status, headers=headers)
 
 

@@ -382,6 +382,24 @@ def test_head_sends_no_body_on_the_wire(server, conn, bucket, s3):
     assert (got.status, got.body) == (200, b"z" * 5000)
 
 
+def test_object_headers_are_spelt_as_s3_spells_them(server, conn, bucket, s3):
+    """Header names are case-insensitive, but code that looks them up in a plain dict (and
+    recorded S3 answers) expect S3's spelling: `ETag`, not `Etag`."""
+    s3.put_object(Bucket=bucket, Key="spelt", Body=b"spelling", ContentType="text/plain")
+    spelt = ["ETag", "Last-Modified", "Content-Type", "Accept-Ranges", "Content-Length",
+             "x-amz-server-side-encryption", "x-amz-request-id", "x-amz-id-2", "Server"]
+    for method in ("HEAD", "GET"):
+        conn.send(conn.request_head(method, f"/{bucket}/spelt", host_of(server)))
+        got = conn.read_response(method)
+        assert got.status == 200
+        names = [line.split(b":", 1)[0].decode() for line in got.raw_head.split(b"\r\n")[1:]]
+        assert set(spelt) <= set(names), names
+    conn.send(conn.request_head("PUT", f"/{bucket}/spelt", host_of(server),
+                                {"Content-Length": "3"}) + b"new")
+    put = conn.read_response("PUT")
+    assert put.status == 200 and b"\r\nETag: " in put.raw_head, put.raw_head
+
+
 # virtual-host style
 
 

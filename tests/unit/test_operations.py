@@ -6,7 +6,8 @@ import pytest
 from multidict import CIMultiDict
 
 from s3mock.errors import S3Error
-from s3mock.operations import ROUTES, Op, query_names, resolve, split_target
+from s3mock import operations
+from s3mock.operations import ROUTES, Op, is_virtual_host, query_names, resolve, split_target
 
 DOMAIN = "localhost"
 PATH_HOST = "127.0.0.1:9000"
@@ -77,6 +78,18 @@ def test_virtual_host_style(method, path, query, headers, op, bucket, key):
     """The same request addressed as http://photos.localhost:9000/<key>."""
     vpath = "/" + path[len("/photos/"):] if key is not None else "/"
     assert run(method, VHOST, vpath, query, headers) == (op, bucket, key)
+
+
+def test_virtual_host_answers_are_remembered_in_a_bounded_table():
+    """A client sends one Host header again and again; a stream of made-up ones (any number)
+    keeps the table of remembered answers within its limit, and every answer right."""
+    for i in range(3 * operations._VIRTUAL_LIMIT):
+        assert is_virtual_host(f"b{i}.localhost:9000", DOMAIN)
+        assert not is_virtual_host(f"10.0.{i // 256}.{i % 256}:9000", DOMAIN)
+        assert not is_virtual_host(f"b{i}.localhost:9000", "example.com")
+        assert len(operations._VIRTUAL) <= operations._VIRTUAL_LIMIT
+    assert is_virtual_host("B.LOCALHOST", DOMAIN) and not is_virtual_host("localhost", DOMAIN)
+    assert not is_virtual_host("b.localhost", "")
 
 
 def test_every_route_is_in_the_table():
