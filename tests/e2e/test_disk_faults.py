@@ -70,14 +70,27 @@ def _fill(mnt: Path, leave: int) -> Path:
     return filler
 
 
+def _put_head(path: str, size: int) -> bytes:
+    """The head of a raw PUT of `size` bytes that asks for 100 Continue."""
+    return (f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
+            "Expect: 100-continue\r\n" + "".join(f"{k}: {v}\r\n" for k, v in AUTH.items()) +
+            "\r\n").encode()
+
+
+def _bucket_with_old_object(srv) -> tuple:
+    """(boto3 client, the bytes of full/k) on a new bucket `full`."""
+    s3 = client(srv.endpoint, retries={"total_max_attempts": 1})
+    s3.create_bucket(Bucket="full")
+    old = os.urandom(100 * KIB)
+    s3.put_object(Bucket="full", Key="k", Body=old)
+    return s3, old
+
+
 def test_enospc_put_answers_internal_error_and_keeps_the_old_object(small_disk):
     data_dir = small_disk / "data"
     srv = start_server(data_dir)
     try:
-        s3 = client(srv.endpoint, retries={"total_max_attempts": 1})
-        s3.create_bucket(Bucket="full")
-        old = os.urandom(100 * KIB)
-        s3.put_object(Bucket="full", Key="k", Body=old)
+        s3, old = _bucket_with_old_object(srv)
         s3.put_object(Bucket="full", Key="other", Body=b"other")
         filler = _fill(small_disk, leave=200 * KIB)
 
@@ -124,9 +137,7 @@ def test_enospc_refuses_a_large_body_before_100_continue(small_disk):
     try:
         client(srv.endpoint).create_bucket(Bucket="full")
         filler = _fill(small_disk, leave=200 * KIB)
-        head = ("PUT /full/big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3145728\r\n"
-                "Expect: 100-continue\r\n" + "".join(f"{k}: {v}\r\n" for k, v in AUTH.items()) +
-                "\r\n").encode()
+        head = _put_head("/full/big", 3 * MIB)
         with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
             sock.sendall(head)
             answer = b""
@@ -152,14 +163,9 @@ def test_enospc_partway_through_a_large_body(small_disk):
     data_dir = small_disk / "data"
     srv = start_server(data_dir)
     try:
-        s3 = client(srv.endpoint, retries={"total_max_attempts": 1})
-        s3.create_bucket(Bucket="full")
-        old = os.urandom(100 * KIB)
-        s3.put_object(Bucket="full", Key="k", Body=old)
+        s3, old = _bucket_with_old_object(srv)
         size = 20 * MIB
-        head = (f"PUT /full/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
-                "Expect: 100-continue\r\n" + "".join(f"{k}: {v}\r\n" for k, v in AUTH.items()) +
-                "\r\n").encode()
+        head = _put_head("/full/k", size)
         answer = b""
         with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
             sock.sendall(head)
