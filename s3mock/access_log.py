@@ -16,6 +16,7 @@ import time
 from aiohttp.abc import AbstractAccessLogger
 
 from s3mock.app import EXCHANGE
+from s3mock.dates import MILLIS
 
 ACCESS = logging.getLogger("s3mock.access")
 NAMES = ("time", "method", "path", "op", "status", "bytes", "ms", "principal", "cors", "request_id")
@@ -23,7 +24,6 @@ TEXT = "%s %s %s op=%s status=%s bytes=%s ms=%s principal=%s cors=%s id=%s"    #
 MESSAGE = TEXT.partition(" ")[2]        # without the time, which the formatter adds
 
 _second: tuple[int, str] = (-1, "")
-_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
 
 
 def _now() -> str:
@@ -33,7 +33,7 @@ def _now() -> str:
     s = int(t)
     if _second[0] != s:
         _second = (s, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)))
-    return _second[1] + _MILLIS[int((t - s) * 1000)]
+    return _second[1] + MILLIS[int((t - s) * 1000)]
 
 
 def values(request, response, seconds: float) -> tuple:

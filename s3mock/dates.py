@@ -7,8 +7,11 @@ import time
 from email.utils import formatdate
 
 
+MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))     # an ISO 8601 time's ".mmmZ" end
+
+
 def iso8601(ts: float) -> str:
-    return _iso_seconds(int(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+    return _iso_seconds(int(ts)) + MILLIS[int(ts * 1000) % 1000]
 
 
 @functools.lru_cache(maxsize=4096)

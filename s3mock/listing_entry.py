@@ -3,13 +3,23 @@ written: a page of a thousand keys is then a join of stored strings."""
 
 from __future__ import annotations
 
+from s3mock.checksums import ALGORITHMS
 from s3mock.dates import iso8601
 from s3mock.storage.base import ObjectMeta
 
 
+def _algorithm(alg: str) -> str:
+    return f"<ChecksumAlgorithm>{alg}</ChecksumAlgorithm>"
+
+
+_ALGORITHM = {alg: _algorithm(alg) for alg in ALGORITHMS}     # the usual ones, written once
+
+
 def render(m: ObjectMeta) -> str:
-    sums = "".join(f"<ChecksumAlgorithm>{alg}</ChecksumAlgorithm>" for alg in m.checksums)
-    if m.checksums and m.checksum_type:
-        sums += f"<ChecksumType>{m.checksum_type}</ChecksumType>"
+    sums = ""
+    if m.checksums:
+        sums = "".join([_ALGORITHM.get(alg) or _algorithm(alg) for alg in m.checksums])
+        if m.checksum_type:
+            sums += f"<ChecksumType>{m.checksum_type}</ChecksumType>"
     return (f'<LastModified>{iso8601(m.mtime)}</LastModified><ETag>"{m.etag}"</ETag>{sums}'
             f"<Size>{m.size}</Size><StorageClass>STANDARD</StorageClass>")
