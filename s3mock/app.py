@@ -206,7 +206,7 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     try:
         ex = request[EXCHANGE]
     except KeyError:            # refused by aiohttp before the steps ran
-        headers["Server"] = "AmazonS3"
+        headers[hdrs.SERVER] = "AmazonS3"
         return
     headers[_REQUEST_ID] = ex.request_id
     headers[_ID_2] = _host_id(ex.request_id)
@@ -261,5 +261,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
 
     app.cleanup_ctx.append(store_lifetime)
     app.on_response_prepare.append(on_prepare)
+    # The pattern is never matched (_OneRoute); it still says what the route takes: any path,
+    # newlines (%0A) included.
     router.route = router.add_route("*", "/{tail:(?s:.*)}", service.handle, expect_handler=_no_expect)
     return app
