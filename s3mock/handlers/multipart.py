@@ -103,6 +103,7 @@ async def upload_part(ctx: Ctx) -> web.Response:
     want.extra.add(_part_algorithms(up))
     writer = ctx.store.blobs.writer(want.algorithms)
     await receive(ctx, writer, want, max_size=MAX_PART_SIZE)
+    writer.create_if_empty()
     blob = writer.blob_id
     values = writer.checksum_values()
     keep = {alg: values[alg] for alg in {_part_algorithms(up), want.algorithm} if alg}
@@ -134,6 +135,7 @@ def _copy_range(ctx: Ctx, segments, start: int, end: int, algorithms: list[str])
                         raise OSError("source blob is shorter than recorded")
                     writer.write_sync(data)
                     remaining -= len(data)
+        writer.create_if_empty()
         writer.close_sync()
     except BaseException:
         writer.discard_sync()       # no temp file left behind (ENOSPC, EIO, source gone)

@@ -105,9 +105,8 @@ async def put_object(ctx: Ctx) -> web.Response:
     meta = new_meta(ctx, bucket.owner, 0, "", [])
     writer = ctx.store.blobs.writer(want.algorithms)
     await receive(ctx, writer, want)
-    blob = writer.blob_id
     alg = want.algorithm or DEFAULT_CHECKSUM
-    meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
+    meta.size, meta.etag, meta.segments = writer.size, writer.etag, writer.segments()
     meta.checksums, meta.checksum_type = {alg: writer.checksum_values()[alg]}, "FULL_OBJECT"
     if not await ctx.store.put_object_grouped(meta, expect_etag=expect, expect_absent=absent):
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
@@ -193,6 +192,8 @@ async def get_object(ctx: Ctx) -> web.StreamResponse:
         meta = lookup(ctx)
         status, headers, rng = _prepare_read(ctx, meta)
         start, end = rng if rng else (0, meta.size)
+        if not meta.segments:       # an empty object has no blob
+            return web.Response(status=status, headers=headers, body=b"")
         if len(meta.segments) == 1 and end - start <= INLINE_LIMIT:
             try:
                 body = ctx.store.blobs.read_small(meta.segments[0][0], start, end)

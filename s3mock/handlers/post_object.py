@@ -297,8 +297,7 @@ async def post_object(ctx: Ctx) -> web.Response:
     except BaseException:
         await writer.abort()
         raise
-    blob = writer.blob_id
-    meta.size, meta.etag, meta.segments = writer.size, writer.etag, [(blob, writer.size)]
+    meta.size, meta.etag, meta.segments = writer.size, writer.etag, writer.segments()
     meta.checksums = {want.algorithm: writer.checksum_values()[want.algorithm]}
     meta.checksum_type = "FULL_OBJECT"
     ctx.store.put_object(meta)

@@ -1,7 +1,8 @@
 """Blob files: immutable object bodies named by random id, written in place under that id.
 
 A blob is referenced only once its metadata row is committed, after it was written: a blob that a
-crash cut short is an orphan no row points to, which start-up after a crash removes.
+crash cut short is an orphan no row points to, which start-up after a crash removes. An empty
+object has no blob (its row has no segments); an empty part has one, found by its number.
 
 Small bodies are written and read on the event loop; large ones are written in a worker thread,
 pipelined with the network so hashing, writing and receiving overlap, and sent with sendfile.
@@ -128,11 +129,8 @@ class BlobWriter:
         self.blobs = blobs
         self.blob_id = blobs.new_id()
         self.path = blobs.path(self.blob_id)
-        try:
-            self.fd = os.open(self.path, _CREATE, 0o666)
-        except FileNotFoundError:       # the first blob under this prefix
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self.fd = os.open(self.path, _CREATE, 0o666)
+        self.fd = -1
+        self.created = False    # the file is created with the first byte: an empty body has none
         self.md5 = hashlib.md5()
         self.hashers = {alg: checksums.new(alg) for alg in algorithms}
         self.size = 0
@@ -142,10 +140,29 @@ class BlobWriter:
         self._declared = 0      # a large body's Content-Length, once reserve() accepted it
         self._allocated = 0     # bytes of the blob allocated so far
 
+    def _create(self) -> None:
+        try:
+            self.fd = os.open(self.path, _CREATE, 0o666)
+        except FileNotFoundError:       # the first blob under this prefix
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self.fd = os.open(self.path, _CREATE, 0o666)
+        self.created = True
+
+    def create_if_empty(self) -> None:
+        """A blob file even for an empty body (a part, which its number finds by its blob)."""
+        if not self.created:
+            self._create()
+            self.close_sync()
+
+    def segments(self) -> list[tuple[str, int]]:
+        """The object's segments: none for an empty body, which has no blob."""
+        return [(self.blob_id, self.size)] if self.created else []
+
     def reserve(self, size: int) -> None:
         """For a large body: refuse it now (before 100 Continue) if the file system has no room
         for it, then allocate its blocks a few steps ahead of the writes (_allocate_ahead)."""
         if size > INLINE_LIMIT:
+            self._create()
             st = os.fstatvfs(self.fd)
             if st.f_bavail * st.f_frsize < size:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.path)
@@ -170,6 +187,10 @@ class BlobWriter:
         self._allocated = end
 
     def _consume(self, data: bytes) -> None:
+        if not self.created:
+            if not data:
+                return
+            self._create()
         self.md5.update(data)
         for h in self.hashers.values():
             h.update(data)
@@ -226,6 +247,8 @@ class BlobWriter:
     def discard_sync(self) -> None:
         """Close and remove the blob (for callers off the event loop)."""
         self.close_sync()
+        if not self.created:
+            return
         try:
             os.unlink(self.path)
         except FileNotFoundError:

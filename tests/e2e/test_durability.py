@@ -10,9 +10,10 @@ import random
 import threading
 from dataclasses import dataclass
 
+import requests
 from botocore.exceptions import ClientError
 
-from support import client, referenced_blobs, start_server
+from support import client, error_of, referenced_blobs, start_server
 
 MIB = 1024 * 1024
 
@@ -198,5 +199,75 @@ def test_sigkill_during_concurrent_puts(tmp_path):
         on_disk = {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
         assert on_disk == referenced_blobs(data_dir)
         assert sorted(p.name for p in data_dir.iterdir() if p.is_dir()) == ["blobs"]
+    finally:
+        srv.stop("TERM")
+
+
+def _blob_files(data_dir) -> set[str]:
+    return {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
+
+
+def test_an_empty_object_takes_no_blob_file_and_survives_a_restart(tmp_path):
+    """Empty objects (folder markers) are rows alone: no file, no inode, in every path that reads,
+    copies or replaces them; a part keeps its blob even when empty (it is found by number)."""
+    data_dir = tmp_path / "data"
+    empty_sha256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    srv = start_server(data_dir)
+    try:
+        s3 = client(srv.endpoint)
+        s3.create_bucket(Bucket="markers")
+        put = s3.put_object(Bucket="markers", Key="folder/", Body=b"", ChecksumAlgorithm="SHA256")
+        assert put["ETag"] == '"d41d8cd98f00b204e9800998ecf8427e"'
+        assert put["ChecksumSHA256"] == empty_sha256
+        s3.copy_object(Bucket="markers", Key="copy", CopySource={"Bucket": "markers", "Key": "folder/"})
+        form = client(srv.endpoint, signature_version="s3v4").generate_presigned_post("markers", "posted")
+        posted = requests.post(form["url"], data=form["fields"], files={"file": ("f", b"")}, timeout=30)
+        assert (posted.status_code, posted.headers["ETag"]) == (204, '"d41d8cd98f00b204e9800998ecf8427e"')
+        assert s3.get_object(Bucket="markers", Key="posted")["Body"].read() == b""
+        assert _blob_files(data_dir) == set()
+
+        get = s3.get_object(Bucket="markers", Key="folder/", ChecksumMode="ENABLED")
+        assert (get["Body"].read(), get["ContentLength"]) == (b"", 0)
+        assert get["ChecksumSHA256"] == empty_sha256
+        assert s3.get_object(Bucket="markers", Key="copy")["Body"].read() == b""
+        assert s3.get_object(Bucket="markers", Key="folder/", PartNumber=1)["Body"].read() == b""
+        err = error_of(s3.get_object, Bucket="markers", Key="folder/", Range="bytes=0-0")
+        assert err["Error"]["Code"] == "InvalidRange"
+
+        # replaced by bytes and back: the old blob goes, none is left for the empty body
+        s3.put_object(Bucket="markers", Key="copy", Body=b"bytes")
+        assert len(_blob_files(data_dir)) == 1
+        s3.put_object(Bucket="markers", Key="copy", Body=b"")
+        assert _blob_files(data_dir) == set()
+
+        # multipart objects of one empty part each, uploaded and copied: the parts keep a blob
+        for key in ("mp-upload", "mp-copy"):
+            up = s3.create_multipart_upload(Bucket="markers", Key=key)["UploadId"]
+            if key == "mp-upload":
+                etag = s3.upload_part(Bucket="markers", Key=key, UploadId=up, PartNumber=1, Body=b"")["ETag"]
+            else:
+                etag = s3.upload_part_copy(Bucket="markers", Key=key, UploadId=up, PartNumber=1, CopySource={
+                    "Bucket": "markers", "Key": "folder/"})["CopyPartResult"]["ETag"]
+            assert etag == '"d41d8cd98f00b204e9800998ecf8427e"'
+            s3.complete_multipart_upload(Bucket="markers", Key=key, UploadId=up, MultipartUpload={
+                "Parts": [{"PartNumber": 1, "ETag": etag}]})
+            part = s3.get_object(Bucket="markers", Key=key, PartNumber=1)
+            assert (part["Body"].read(), part["PartsCount"]) == (b"", 1)
+        assert len(_blob_files(data_dir)) == 2
+        assert _blob_files(data_dir) == referenced_blobs(data_dir)
+    finally:
+        srv.stop("TERM")
+
+    srv = start_server(data_dir)
+    try:
+        s3 = client(srv.endpoint)
+        listed = s3.list_objects_v2(Bucket="markers")["Contents"]
+        assert [(o["Key"], o["Size"]) for o in listed] == [("copy", 0), ("folder/", 0), ("mp-copy", 0), ("mp-upload", 0), ("posted", 0)]
+        head = s3.head_object(Bucket="markers", Key="folder/", ChecksumMode="ENABLED")
+        assert (head["ContentLength"], head["ChecksumSHA256"]) == (0, empty_sha256)
+        assert s3.get_object(Bucket="markers", Key="folder/")["Body"].read() == b""
+        s3.delete_object(Bucket="markers", Key="folder/")
+        assert error_of(s3.head_object, Bucket="markers", Key="folder/")["Error"]["Code"] == "404"
+        assert _blob_files(data_dir) == referenced_blobs(data_dir)
     finally:
         srv.stop("TERM")
