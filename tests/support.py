@@ -99,6 +99,11 @@ def md5_etag(data: bytes) -> str:
     return f'"{hashlib.md5(data).hexdigest()}"'
 
 
+def blob_files(data_dir: Path) -> set[str]:
+    """Blob ids of the files under blobs/."""
+    return {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
+
+
 def referenced_blobs(data_dir: Path) -> set[str]:
     """Blob ids the metadata database points to (objects' segments and parts)."""
     db = sqlite3.connect(f"file:{data_dir / 'meta.sqlite3'}?mode=ro", uri=True)

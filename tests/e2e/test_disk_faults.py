@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from s3mock.app import STORE, make_app
 from s3mock.config import Settings
 from s3mock.storage import blobs as blobs_mod
-from support import client, referenced_blobs, start_server
+from support import blob_files, client, referenced_blobs, start_server
 
 # Lenient auth reads the access key only: this identifies the default user (the owner).
 AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, "
@@ -31,8 +31,7 @@ KIB, MIB = 1024, 1024 * 1024
 
 def assert_no_leftovers(data_dir: Path) -> None:
     """blobs/ holds exactly the blobs rows point to, and nothing else was written."""
-    on_disk = {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
-    assert on_disk == referenced_blobs(data_dir)
+    assert blob_files(data_dir) == referenced_blobs(data_dir)
     assert sorted(p.name for p in data_dir.iterdir() if p.is_dir()) == ["blobs"]
 
 

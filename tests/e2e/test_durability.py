@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import requests
 from botocore.exceptions import ClientError
 
-from support import client, error_of, referenced_blobs, start_server
+from support import blob_files, client, error_of, referenced_blobs, start_server
 
 MIB = 1024 * 1024
 
@@ -196,15 +196,10 @@ def test_sigkill_during_concurrent_puts(tmp_path):
         assert set(listed) <= set(KEYS)
 
         # start-up left no orphan: blobs/ holds exactly the referenced blobs, bodies cut short too
-        on_disk = {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
-        assert on_disk == referenced_blobs(data_dir)
+        assert blob_files(data_dir) == referenced_blobs(data_dir)
         assert sorted(p.name for p in data_dir.iterdir() if p.is_dir()) == ["blobs"]
     finally:
         srv.stop("TERM")
-
-
-def _blob_files(data_dir) -> set[str]:
-    return {p.name for p in (data_dir / "blobs").rglob("*") if p.is_file()}
 
 
 def test_an_empty_object_takes_no_blob_file_and_survives_a_restart(tmp_path):
@@ -224,7 +219,7 @@ def test_an_empty_object_takes_no_blob_file_and_survives_a_restart(tmp_path):
         posted = requests.post(form["url"], data=form["fields"], files={"file": ("f", b"")}, timeout=30)
         assert (posted.status_code, posted.headers["ETag"]) == (204, '"d41d8cd98f00b204e9800998ecf8427e"')
         assert s3.get_object(Bucket="markers", Key="posted")["Body"].read() == b""
-        assert _blob_files(data_dir) == set()
+        assert blob_files(data_dir) == set()
 
         get = s3.get_object(Bucket="markers", Key="folder/", ChecksumMode="ENABLED")
         assert (get["Body"].read(), get["ContentLength"]) == (b"", 0)
@@ -236,9 +231,9 @@ def test_an_empty_object_takes_no_blob_file_and_survives_a_restart(tmp_path):
 
         # replaced by bytes and back: the old blob goes, none is left for the empty body
         s3.put_object(Bucket="markers", Key="copy", Body=b"bytes")
-        assert len(_blob_files(data_dir)) == 1
+        assert len(blob_files(data_dir)) == 1
         s3.put_object(Bucket="markers", Key="copy", Body=b"")
-        assert _blob_files(data_dir) == set()
+        assert blob_files(data_dir) == set()
 
         # multipart objects of one empty part each, uploaded and copied: the parts keep a blob
         for key in ("mp-upload", "mp-copy"):
@@ -253,8 +248,8 @@ def test_an_empty_object_takes_no_blob_file_and_survives_a_restart(tmp_path):
                 "Parts": [{"PartNumber": 1, "ETag": etag}]})
             part = s3.get_object(Bucket="markers", Key=key, PartNumber=1)
             assert (part["Body"].read(), part["PartsCount"]) == (b"", 1)
-        assert len(_blob_files(data_dir)) == 2
-        assert _blob_files(data_dir) == referenced_blobs(data_dir)
+        assert len(blob_files(data_dir)) == 2
+        assert blob_files(data_dir) == referenced_blobs(data_dir)
     finally:
         srv.stop("TERM")
 
@@ -262,12 +257,13 @@ def test_an_empty_object_takes_no_blob_file_and_survives_a_restart(tmp_path):
     try:
         s3 = client(srv.endpoint)
         listed = s3.list_objects_v2(Bucket="markers")["Contents"]
-        assert [(o["Key"], o["Size"]) for o in listed] == [("copy", 0), ("folder/", 0), ("mp-copy", 0), ("mp-upload", 0), ("posted", 0)]
+        assert [(o["Key"], o["Size"]) for o in listed] == [
+            ("copy", 0), ("folder/", 0), ("mp-copy", 0), ("mp-upload", 0), ("posted", 0)]
         head = s3.head_object(Bucket="markers", Key="folder/", ChecksumMode="ENABLED")
         assert (head["ContentLength"], head["ChecksumSHA256"]) == (0, empty_sha256)
         assert s3.get_object(Bucket="markers", Key="folder/")["Body"].read() == b""
         s3.delete_object(Bucket="markers", Key="folder/")
         assert error_of(s3.head_object, Bucket="markers", Key="folder/")["Error"]["Code"] == "404"
-        assert _blob_files(data_dir) == referenced_blobs(data_dir)
+        assert blob_files(data_dir) == referenced_blobs(data_dir)
     finally:
         srv.stop("TERM")
