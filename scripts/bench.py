@@ -4,7 +4,8 @@ pages, CORS preflight against 100 rules, one large streamed PUT/GET.
 
 Starts `python -m s3mock` and the reference (scripts/bench_reference.py: bare aiohttp handlers
 doing the minimum per route) each on a temp data dir and an ephemeral port, runs every scenario
-against both in alternating rounds (ABBA order, so drift on a noisy machine hits both alike), and
+against both in rounds, each scenario on one server and at once on the other (the first of the two
+alternating from round to round: drift on a noisy machine hits both alike), and
 prints per scenario the median of the rounds for each server, the ratio s3mock/reference, and the
 server CPU per operation (utime+stime from /proc/<pid>/stat over the timed part) with its ratio.
 `--json` prints one JSON document instead. Every scenario is a function of (base_url, options,
@@ -554,18 +555,44 @@ class Server:
             os.unlink(self.log_path)
 
 
-async def run_all(base_url: str, opts: Options, pid: int | None = None,
-                  scenarios: tuple[Scenario, ...] = SCENARIOS,
-                  report: Callable[[Result], None] = lambda r: None) -> list[Result]:
-    """Run the scenarios in order against base_url; measure each one's peak RSS and CPU of pid."""
-    state, results = State(pid=pid), []
+def _steps(scenarios: tuple[Scenario, ...]) -> list[tuple[Scenario, ...]]:
+    """The scenarios as the steps a round alternates servers by: each alone, except the large
+    PUT with the GET that reads and deletes its object (one large object on disk at a time)."""
+    steps: list[tuple[Scenario, ...]] = []
     for scenario in scenarios:
-        reset = reset_peak_rss(pid)
-        result = await scenario(base_url, opts, state)
-        result.peak_rss_bytes = peak_rss(pid) if reset else None
-        report(result)
-        results.append(result)
-    return results
+        if scenario is get_big and steps and steps[-1][-1] is put_big:
+            steps[-1] += (scenario,)
+        else:
+            steps.append((scenario,))
+    return steps
+
+
+async def run_rounds(targets: dict[str, tuple[str, int | None]], opts: Options,
+                     scenarios: tuple[Scenario, ...] = SCENARIOS,
+                     report: Callable[[int, str, Result], None] = lambda i, n, r: None
+                     ) -> dict[str, list[list[Result]]]:
+    """`opts.rounds` rounds over the targets (name: base URL, pid); in each, every step runs on
+    one server and at once on the other (the first server alternating from round to round), so
+    the two figures a ratio compares were measured seconds apart: on a shared machine the
+    neighbours' load moves from one second to the next. Each scenario's peak RSS and CPU are
+    the pid's. Returns each server's results, a list per round."""
+    runs: dict[str, list[list[Result]]] = {name: [] for name in targets}
+    for i in range(opts.rounds):
+        order = list(targets) if i % 2 == 0 else list(targets)[::-1]
+        states = {name: State(pid=targets[name][1]) for name in order}
+        results: dict[str, list[Result]] = {name: [] for name in order}
+        for step in _steps(scenarios):
+            for name in order:
+                url, pid = targets[name]
+                for scenario in step:
+                    reset = reset_peak_rss(pid)
+                    result = await scenario(url, opts, states[name])
+                    result.peak_rss_bytes = peak_rss(pid) if reset else None
+                    report(i, name, result)
+                    results[name].append(result)
+        for name in order:
+            runs[name].append(results[name])
+    return runs
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -665,17 +692,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"({os.cpu_count()} cores, Python {platform.python_version()}, "
                   f"aiohttp {aiohttp.__version__}), {opts.rounds} round(s)", flush=True)
 
-        async def rounds() -> None:
-            names = list(targets)
-            for i in range(opts.rounds):
-                for name in (names if i % 2 == 0 else names[::-1]):     # ABBA: drift hits both
-                    def report(r: Result, name: str = name) -> None:
-                        if not args.json:
-                            print(f"  [{i + 1} {name:>9}] {r.line()}", flush=True)
-                    url, pid = targets[name]
-                    runs.setdefault(name, []).append(await run_all(url, opts, pid, chosen(args.only),
-                                                                   report))
-        asyncio.run(asyncio.wait_for(rounds(), args.timeout))
+        def report(i: int, name: str, r: Result) -> None:
+            if not args.json:
+                print(f"  [{i + 1} {name:>9}] {r.line()}", flush=True)
+
+        runs = asyncio.run(asyncio.wait_for(run_rounds(targets, opts, chosen(args.only), report),
+                                            args.timeout))
         # Each scenario resets the high-water mark: the whole run's peak is the largest of theirs.
         whole = {n: max([peak_rss(pid) or 0] + [r.peak_rss_bytes or 0 for rs in runs.get(n, [])
                                                  for r in rs]) or None
