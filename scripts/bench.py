@@ -678,7 +678,6 @@ def main(argv: list[str] | None = None) -> int:
 
     servers: dict[str, Server] = {}
     targets: dict[str, tuple[str, int | None]] = {}
-    runs: dict[str, list[list[Result]]] = {}
     try:
         if args.endpoint:
             targets["s3mock"] = (args.endpoint, args.pid)
@@ -699,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = asyncio.run(asyncio.wait_for(run_rounds(targets, opts, chosen(args.only), report),
                                             args.timeout))
         # Each scenario resets the high-water mark: the whole run's peak is the largest of theirs.
-        whole = {n: max([peak_rss(pid) or 0] + [r.peak_rss_bytes or 0 for rs in runs.get(n, [])
+        whole = {n: max([peak_rss(pid) or 0] + [r.peak_rss_bytes or 0 for rs in runs[n]
                                                  for r in rs]) or None
                  for n, (_, pid) in targets.items()}
     except BaseException:
