@@ -22,7 +22,7 @@ from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, load_all
 from s3mock.handlers.access import authorize
 from s3mock.handlers.admin import ADMIN, STARTED_AT
-from s3mock.operations import OP_PREFLIGHT, Resolved, query_names, resolve
+from s3mock.operations import OP_PREFLIGHT, Resolved, query_names, resolve, split_absolute
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
@@ -34,11 +34,12 @@ CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 
 class Exchange:
     """What the request's steps found, for the later steps, on_prepare and the access log."""
-    __slots__ = ("request_id", "path", "query", "route", "principal", "chunks", "cors_headers",
-                 "cors_log")
+    __slots__ = ("request_id", "host", "path", "query", "route", "principal", "chunks",
+                 "cors_headers", "cors_log")
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
+        self.host = ""                                      # the target's host (with its port)
         self.path: str | None = None                        # the raw path, without the query
         self.query = ""                                     # the raw query
         self.route: Resolved | None = None
@@ -57,7 +58,8 @@ IDLE_TIMEOUT = 75.0
 
 
 def _resource(request: web.Request) -> str:
-    return request.raw_path.split("?", 1)[0]
+    path = request[EXCHANGE].path       # absolute-form targets' too, without scheme and host
+    return path if path is not None else request.raw_path.split("?", 1)[0]
 
 
 class Service:
@@ -113,10 +115,17 @@ class Service:
         paths get no route: later steps recognise them by its absence."""
         method = request.method
         path, _, query = request.raw_path.partition("?")
-        ex.path, ex.query = path, query
+        host = request.host
+        if path[:1] != "/":
+            # absolute-form (a client given this server as its HTTP proxy): the target's
+            # authority is the host, its path the path (RFC 9112 §3.2.2)
+            absolute = split_absolute(path)
+            if absolute is not None:
+                host, path = absolute
+        ex.host, ex.path, ex.query = host, path, query
         if path.startswith(ADMIN_PREFIX) or (method, path) in ADMIN:
             return None     # /_s3mock/... tooling, and the exact health paths other tools poll
-        resolved = ex.route = resolve(method, request.host, path, query_names(query) if query else (),
+        resolved = ex.route = resolve(method, host, path, query_names(query) if query else (),
                                       request.headers, self.domain)
         return resolved
 
@@ -153,7 +162,7 @@ class Service:
                 ex.principal = principal
                 return
         result = authenticate(
-            AuthRequest(request.method, path, query, request.headers, request.host,
+            AuthRequest(request.method, path, query, request.headers, ex.host,
                         resolved.bucket, resolved.virtual_host),
             self.users, self.owner, strict=self.strict, now=time.time())
         ex.principal = result.principal

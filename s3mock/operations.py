@@ -188,6 +188,20 @@ def split_target(host: str, raw_path: str, domain: str,
     return bucket, unquote(key) if "%" in key else key
 
 
+def split_absolute(target: str) -> tuple[str, str] | None:
+    """(authority, path) of an absolute-form request target, `http://host:port/path` (what every
+    client sends to a forward proxy), or None for any other form. RFC 9112 §3.2.2: a server MUST
+    accept it, and MUST take the host from it rather than from the Host header."""
+    scheme, sep, rest = target.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    authority, _, path = rest.partition("/")
+    authority = authority.rpartition("@")[2]        # userinfo is never the host
+    if not authority:
+        return None
+    return authority, "/" + path
+
+
 def query_names(raw_query: str) -> set[str]:
     """The parameter names of a raw query string, decoded as aiohttp's request.query decodes them
     (`+` is a space): what routing needs, without decoding every value."""

@@ -7,7 +7,8 @@ from multidict import CIMultiDict
 
 from s3mock.errors import S3Error
 from s3mock import operations
-from s3mock.operations import ROUTES, Op, is_virtual_host, query_names, resolve, split_target
+from s3mock.operations import (ROUTES, Op, is_virtual_host, query_names, resolve, split_absolute,
+                               split_target)
 
 DOMAIN = "localhost"
 PATH_HOST = "127.0.0.1:9000"
@@ -218,3 +219,20 @@ def test_query_names_are_the_names_aiohttp_decodes(query):
 def test_an_escaped_subresource_name_routes_like_the_plain_one():
     assert run("GET", PATH_HOST, "/photos", "%61cl")[0] is Op.GetBucketAcl
     assert run("GET", PATH_HOST, "/photos", "list%2Dtype=2")[0] is Op.ListObjectsV2
+
+
+@pytest.mark.parametrize("target,expected", [
+    # absolute-form, as clients send it to a proxy (RFC 9112 §3.2.2): the authority and the path
+    ("http://photos.localhost:9000/k", ("photos.localhost:9000", "/k")),
+    ("http://photos.localhost:9000/a%20b/c", ("photos.localhost:9000", "/a%20b/c")),
+    ("HTTP://127.0.0.1:9000/photos/k", ("127.0.0.1:9000", "/photos/k")),
+    ("https://photos.localhost/", ("photos.localhost", "/")),
+    ("http://127.0.0.1:9000", ("127.0.0.1:9000", "/")),
+    ("http://user:pw@photos.localhost:9000/k", ("photos.localhost:9000", "/k")),
+    ("http://[::1]:9000/b/k", ("[::1]:9000", "/b/k")),
+    ("http://h//lead", ("h", "//lead")),
+    # not absolute-form: left to the other rules
+    ("/b/k", None), ("*", None), ("ftp://h/k", None), ("http:///k", None), ("h:9000", None),
+])
+def test_split_absolute(target, expected):
+    assert split_absolute(target) == expected
