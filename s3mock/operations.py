@@ -47,6 +47,7 @@ class Op(enum.Enum):
     DeleteObject = "DeleteObject"
     PutObjectAcl = "PutObjectAcl"
     GetObjectAcl = "GetObjectAcl"
+    GetObjectAttributes = "GetObjectAttributes"
     CreateMultipartUpload = "CreateMultipartUpload"
     UploadPart = "UploadPart"
     UploadPartCopy = "UploadPartCopy"
@@ -96,6 +97,7 @@ ROUTES: tuple[Route, ...] = (
     _r("DELETE", "object", "", Op.DeleteObject, Perm.WRITE),
     _r("PUT", "object", "acl", Op.PutObjectAcl, Perm.WRITE_ACP),
     _r("GET", "object", "acl", Op.GetObjectAcl, Perm.READ_ACP),
+    _r("GET", "object", "attributes", Op.GetObjectAttributes, Perm.READ),
     _r("POST", "object", "uploads", Op.CreateMultipartUpload, Perm.WRITE),
     _r("PUT", "object", "uploadId", Op.UploadPart, Perm.WRITE),
     _r("PUT", "object", "uploadId", Op.UploadPartCopy, Perm.WRITE, header="x-amz-copy-source"),

@@ -84,6 +84,6 @@ def handles(op: Op) -> Callable[[Handler], Handler]:
 
 
 def load_all() -> dict[Op, Handler]:
-    from s3mock.handlers import (acl, bucket, bucket_config, copy, delete, listing,  # noqa: F401
-                                 multipart, object, post_object, service)
+    from s3mock.handlers import (acl, attributes, bucket, bucket_config, copy,  # noqa: F401
+                                 delete, listing, multipart, object, post_object, service)
     return HANDLERS

@@ -14,7 +14,10 @@ ANONYMOUS_ID = acl.ANONYMOUS_ID
 # Checked against the object's ACL; everything else against the bucket's.
 # Allowed to the upload's initiator and the bucket owner only (mpuoverview.html#mpuAndPermissions).
 INITIATOR_OPS = frozenset({Op.ListParts, Op.AbortMultipartUpload})
-OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl})
+# GetObjectAttributes is s3:GetObject plus s3:GetObjectAttributes: READ on the object in ACL terms
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html, Permissions).
+OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl,
+                            Op.GetObjectAttributes})
 
 
 def bucket_acl(b: Bucket) -> acl.Acl:

@@ -54,6 +54,9 @@ PATH_STYLE = [
     ("DELETE", "/photos/cat.jpg", "versionId=null", None, Op.DeleteObject, "photos", "cat.jpg"),
     ("PUT", "/photos/cat.jpg", "acl", None, Op.PutObjectAcl, "photos", "cat.jpg"),
     ("GET", "/photos/cat.jpg", "acl", None, Op.GetObjectAcl, "photos", "cat.jpg"),
+    ("GET", "/photos/cat.jpg", "attributes", None, Op.GetObjectAttributes, "photos", "cat.jpg"),
+    ("GET", "/photos/cat.jpg", "attributes&versionId=null", None, Op.GetObjectAttributes, "photos",
+     "cat.jpg"),
     ("POST", "/photos/cat.jpg", "uploads", None, Op.CreateMultipartUpload, "photos", "cat.jpg"),
     ("PUT", "/photos/cat.jpg", "partNumber=1&uploadId=u", None, Op.UploadPart, "photos", "cat.jpg"),
     ("PUT", "/photos/cat.jpg", "partNumber=1&uploadId=u", COPY, Op.UploadPartCopy, "photos", "cat.jpg"),
@@ -155,7 +158,6 @@ def test_split_target_other_domain():
     ("GET", "/photos", "encryption"),
     ("PUT", "/photos/k", "retention"),
     ("POST", "/photos/k", "restore"),
-    ("GET", "/photos/k", "attributes"),
     # a known subresource combined with one we do not route
     ("GET", "/photos", "acl&tagging"),
     ("PUT", "/photos/k", "partNumber=1&uploadId=u&tagging"),
