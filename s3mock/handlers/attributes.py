@@ -28,18 +28,18 @@ def requested(ctx: Ctx) -> set[str]:
     """The attribute names asked for. SDKs send one comma-separated header (botocore) or one header
     per name (Java, Go), with or without a space after each comma (localstack's AWS-validated
     test_get_object_attributes_with_space): all are accepted."""
-    names = {name.strip() for value in ctx.headers.getall(HEADER, ()) for name in value.split(",")}
-    names.discard("")
+    names = [name.strip() for value in ctx.headers.getall(HEADER, ()) for name in value.split(",")]
+    names = [name for name in names if name]
     if not names:
         # AWS's answer quoted in versity/versitygw#915.
         raise S3Error("InvalidRequest", "The x-amz-object-attributes header specifying the "
                       "attributes to be retrieved is either missing or empty")
-    for name in sorted(names):
+    for name in names:
         if name not in ATTRIBUTES:
             # AWS's answer quoted in versity/versitygw#917 and #1000: the unknown name as the value.
             raise S3Error("InvalidArgument", "Invalid attribute name specified.",
                           ArgumentName=HEADER, ArgumentValue=name)
-    return names
+    return set(names)
 
 
 def check_encryption_headers(ctx: Ctx) -> None:
