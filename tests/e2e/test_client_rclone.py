@@ -40,7 +40,8 @@ STYLES = ["path", "virtual"]
 # in the environment makes every rclone s3 command fail with LoadCustomCABundleError).
 _DROPPED = ("AWS_", "RCLONE_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 # One request in --dump headers' output: the request line, then the Host header.
-_REQUEST = re.compile(r"HTTP REQUEST \(req \w+\)\n[^\n]*? : ([A-Z]+) (\S+) HTTP/1\.1\nHost: (\S+)\n")
+_REQUEST = re.compile(
+    r"HTTP REQUEST \(req \w+\)\n[^\n]*? : ([A-Z]+) (\S+) HTTP/1\.1\nHost: (\S+)\n")
 
 
 class Rclone:
@@ -66,7 +67,8 @@ class Rclone:
         cmd = ["rclone", *args, "--retries", "1", "--low-level-retries", "1",
                "--dump", "headers", "--log-file", str(self.log)]
         before = self.log.stat().st_size if self.log.exists() else 0
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
+        proc = subprocess.run(cmd, env=self.env, check=False, capture_output=True, text=True,
+                              timeout=TIMEOUT)
         with open(self.log, "rb") as f:
             f.seek(before)
             self.said = f.read().decode()
@@ -149,7 +151,8 @@ def test_rclone_copy_up_and_down(rclone, s3, tmp_path):
     listing = rclone("ls", f"s3mock:{bucket}").stdout.splitlines()
     assert sorted(line.split() for line in listing) == sorted(
         [str(len(data)), f"d/{rel}"] for rel, data in files.items())
-    entries = json.loads(rclone("lsjson", "-R", "--hash", "--files-only", f"s3mock:{bucket}").stdout)
+    listed = rclone("lsjson", "-R", "--hash", "--files-only", f"s3mock:{bucket}").stdout
+    entries = json.loads(listed)
     assert {e["Path"]: (e["Size"], e["Hashes"]["md5"]) for e in entries} == {
         f"d/{rel}": (len(data), hashlib.md5(data).hexdigest()) for rel, data in files.items()}
     buckets = rclone("lsd", "s3mock:").stdout.split()
@@ -170,7 +173,8 @@ def test_rclone_sync_check_delete_purge_rmdir(rclone, s3, tmp_path):
     bucket, src = new_bucket(), tmp_path / "src"
     files = make_tree(src)
     rclone("mkdir", f"s3mock:{bucket}")
-    rclone("copy", str(src), f"s3mock:{bucket}", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M")
+    rclone("copy", str(src), f"s3mock:{bucket}", "--s3-upload-cutoff", "5M",
+           "--s3-chunk-size", "5M")
 
     # sync: a changed file, a removed one and a new one.
     (src / "a.txt").write_bytes(b"alpha, longer now\n")
