@@ -140,7 +140,8 @@ def _token(value: str) -> str:
 
 def _untoken(token: str) -> str:
     """The key a NextContinuationToken resumes after. S3 refuses a token it cannot read, an empty
-    one too, naming the argument without its value (measured, brekkylab/backlot's s3 router)."""
+    one too, naming the argument without its value (LocalStack's
+    test_list_objects_v2_continuation_start_after, recorded on AWS 2026-02)."""
     try:
         if token:
             return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
@@ -160,14 +161,14 @@ async def list_objects_v2(ctx: Ctx) -> web.Response:
                       ArgumentName="list-type", ArgumentValue=q.get("list-type"))
     token = q.get("continuation-token")
     start_after = q.get("start-after")
+    # A token wins: the page resumes after it, whatever start-after says, and start-after is not
+    # echoed (LocalStack's test_list_objects_v2_continuation_start_after, recorded on AWS 2026-02).
     after = _untoken(token) if token is not None else start_after or ""
-    if token is not None and start_after and start_after > after:
-        after = start_after
     owner = q.get("fetch-owner") == "true"
     page, limit = _page(ctx, after, owner)
     content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", "")))]
     if token is None and start_after is not None:
-        content.append(("StartAfter", enc(start_after)))   # a token displaces it
+        content.append(("StartAfter", enc(start_after)))
     if token is not None:
         content.append(("ContinuationToken", token))
     if page.truncated and page.last is not None:

@@ -181,6 +181,19 @@ def test_v2_refuses_a_continuation_token_it_cannot_read(s3, bucket, token):
     assert "ArgumentValue" not in err["Error"]
 
 
+def test_v2_continuation_token_wins_over_start_after(s3, bucket):
+    """The page resumes after the token whatever start-after says, and start-after is not echoed:
+    LocalStack's test_list_objects_v2_continuation_start_after, recorded on AWS (2026-02). s3-tests
+    test_bucket_listv2_both_continuationtoken_startafter expects StartAfter echoed."""
+    keys = [f"test_{i}" for i in range(10)]
+    fill(s3, bucket, keys)
+    first = s3.list_objects_v2(Bucket=bucket, MaxKeys=3)
+    token = first["NextContinuationToken"]
+    rest = s3.list_objects_v2(Bucket=bucket, StartAfter="test_7", ContinuationToken=token)
+    assert [o["Key"] for o in rest["Contents"]] == keys[3:]
+    assert rest["ContinuationToken"] == token and "StartAfter" not in rest
+
+
 def test_fetch_owner_is_exactly_true(s3, bucket):
     """`TRUE` and `True` leave the owner out, without a refusal (measured on S3, 2026-10)."""
     fill(s3, bucket, ["k"])
