@@ -90,6 +90,8 @@ def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
     out = []
     for key, (_, who, entry) in zip(keys, rows):
         cut = entry.rfind("<StorageClass>")
+        if cut < 0:
+            cut = len(entry)
         out.append(f"<{tag}><Key>{key}</Key>{version}{entry[:cut]}{owners[who]}{entry[cut:]}</{tag}>")
     return xml.Raw(out)
 
