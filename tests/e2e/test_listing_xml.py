@@ -207,3 +207,29 @@ def test_fetch_owner_is_exactly_true(s3, bucket):
     resp = s3.list_objects_v2(Bucket=bucket, FetchOwner=True)
     assert "fetch-owner=TRUE" in sent[-1]
     assert "Owner" not in resp["Contents"][0]
+
+
+# ---------------------------------------------------------------- no DisplayName
+
+def test_no_display_name_in_any_owner(s3, bucket):
+    """S3 stopped returning DisplayName on 2025-11-21
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Owner.html): ListBuckets, the listings,
+    ListMultipartUploads' and ListParts' Owner and Initiator, and the ACLs carry the ID alone."""
+    bodies: list[bytes] = []
+    s3.meta.events.register("after-call.s3", lambda http_response, **kw: bodies.append(
+        http_response.content))
+    fill(s3, bucket, ["k"])
+    up = s3.create_multipart_upload(Bucket=bucket, Key="u")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="u", UploadId=up, PartNumber=1, Body=b"x")
+    me = s3.list_buckets()["Owner"]["ID"]
+    owners = [s3.list_objects(Bucket=bucket)["Contents"][0]["Owner"],
+              s3.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"][0]["Owner"],
+              s3.list_object_versions(Bucket=bucket)["Versions"][0]["Owner"],
+              s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Owner"],
+              s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiator"],
+              s3.list_parts(Bucket=bucket, Key="u", UploadId=up)["Owner"],
+              s3.list_parts(Bucket=bucket, Key="u", UploadId=up)["Initiator"],
+              s3.get_bucket_acl(Bucket=bucket)["Owner"],
+              s3.get_object_acl(Bucket=bucket, Key="k")["Owner"]]
+    assert owners == [{"ID": me}] * len(owners)
+    assert not [b for b in bodies if b"DisplayName" in b]
