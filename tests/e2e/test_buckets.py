@@ -113,7 +113,7 @@ def test_list_buckets_empty_parameters_still_list(s3, endpoint):
     test_list_buckets_when_continuation_token_is_empty, recorded on AWS)."""
     name = new_name()
     s3.create_bucket(Bucket=name)
-    for query in ("max-buckets=", "continuation-token=", "prefix=", "max-buckets=05"):
+    for query in ("max-buckets=", "continuation-token=", "prefix=", f"max-buckets=05&prefix={name}"):
         doc = etree.fromstring(signed_get(endpoint, f"/?{query}").content)
         entry = next(b for b in doc.iter(f"{NS}Bucket") if b.findtext(f"{NS}Name") == name)
         assert entry.findtext(f"{NS}BucketRegion") == "us-east-1", query
