@@ -149,19 +149,22 @@ def parse_policy(body: bytes, known_ids: Callable[[str], bool] = lambda _: True)
     return Acl(xml.text(owner_el, "ID") or "", tuple(grants))
 
 
-def render_policy(acl: Acl, display: Callable[[str], str]) -> bytes:
+def render_policy(acl: Acl) -> bytes:
+    """GetBucketAcl / GetObjectAcl. No DisplayName in Owner or Grantee: S3 stopped returning it on
+    2025-11-21 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Grantee.html, end of support
+    notice). Grants in the order they were given, the owner's first for a canned ACL, as S3 lists
+    them (LocalStack's snapshots recorded on AWS, test_s3_bucket_acl, 2026-02)."""
     def grantee(g: Grant) -> str:
         if g.kind == "Group":
             return (f'<Grantee xmlns:xsi="{XSI}" xsi:type="Group"><URI>{xml.escape(g.grantee)}</URI>'
                     "</Grantee>")
         return (f'<Grantee xmlns:xsi="{XSI}" xsi:type="CanonicalUser"><ID>{xml.escape(g.grantee)}</ID>'
-                f"<DisplayName>{xml.escape(display(g.grantee))}</DisplayName></Grantee>")
+                "</Grantee>")
     grants = "".join(f"<Grant>{grantee(g)}<Permission>{g.permission}</Permission></Grant>"
                      for g in acl.grants)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<AccessControlPolicy xmlns="{xml.S3_NS}">'
-            f"<Owner><ID>{xml.escape(acl.owner)}</ID><DisplayName>{xml.escape(display(acl.owner))}"
-            f"</DisplayName></Owner><AccessControlList>{grants}</AccessControlList>"
-            "</AccessControlPolicy>").encode()
+            f"<Owner><ID>{xml.escape(acl.owner)}</ID></Owner><AccessControlList>{grants}"
+            "</AccessControlList></AccessControlPolicy>").encode()
 
 
 def allows(acl: Acl, who: str | None, permission: str) -> bool:

@@ -17,13 +17,8 @@ from s3mock.storage.base import ObjectMeta
 MAX_ACL_BYTES = 64 * 1024
 
 
-def _display(ctx: Ctx):
-    users = ctx.settings.users_by_id
-    return lambda cid: users[cid].display_name if cid in users else cid
-
-
-def _xml(ctx: Ctx, policy: acl.Acl) -> web.Response:
-    return web.Response(body=acl.render_policy(policy, _display(ctx)), content_type="application/xml")
+def _xml(policy: acl.Acl) -> web.Response:
+    return web.Response(body=acl.render_policy(policy), content_type="application/xml")
 
 
 async def _new_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bool) -> str:
@@ -45,7 +40,7 @@ async def _new_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: b
 @handles(Op.GetBucketAcl)
 async def get_bucket_acl(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html"""
-    return _xml(ctx, bucket_acl(ctx.require_bucket()))
+    return _xml(bucket_acl(ctx.require_bucket()))
 
 
 @handles(Op.PutBucketAcl)
@@ -68,7 +63,7 @@ def _object(ctx: Ctx) -> ObjectMeta:
 @handles(Op.GetObjectAcl)
 async def get_object_acl(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html"""
-    return _xml(ctx, object_acl(_object(ctx)))
+    return _xml(object_acl(_object(ctx)))
 
 
 @handles(Op.PutObjectAcl)

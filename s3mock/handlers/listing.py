@@ -1,4 +1,16 @@
-"""Listing keys: ListObjects, ListObjectsV2 and ListObjectVersions (every version is `null`)."""
+"""Listing keys: ListObjects, ListObjectsV2 and ListObjectVersions (every version is `null`).
+
+What S3 sends, element by element and in its order (recorded bodies: versitygw#1985 for V1 under
+encoding-type=url; the examples on the API reference pages; brekkylab/backlot's measurements of
+2026-09 for the rest):
+  V1  Name Prefix Marker NextMarker? MaxKeys Delimiter? EncodingType? IsTruncated Contents* CommonPrefixes*
+  V2  Name Prefix StartAfter? ContinuationToken? NextContinuationToken? KeyCount MaxKeys Delimiter?
+      EncodingType? IsTruncated Contents* CommonPrefixes*
+  Versions  Name Prefix KeyMarker VersionIdMarker NextKeyMarker? NextVersionIdMarker? MaxKeys
+      Delimiter? EncodingType? IsTruncated Version* CommonPrefixes*
+An empty `delimiter` groups nothing and the two object listings do not echo it (s3-tests
+test_bucket_list_delimiter_empty); ListObjectVersions does.
+"""
 
 from __future__ import annotations
 
@@ -23,18 +35,27 @@ def _plain(s: str) -> str:
 
 
 def _url(s: str | None) -> str | None:
-    return None if s is None else quote_plus(s, safe="/~-_.")
+    """encoding-type=url as S3 applies it: Java's URLEncoder with `/` kept, so UTF-8 bytes as
+    %XX except letters, digits and `-_.*/`, and a space as `+` (measured on S3: `a b.txt` ->
+    `a+b.txt`, `a+b.txt` -> `a%2Bb.txt`, `~` -> `%7E`, `*` kept; botocore decodes with
+    unquote_plus). Every key-valued element is encoded: Prefix (V1's too: the AWS SDKs for Java
+    decode it, aws-sdk-java#611), Delimiter, Marker, NextMarker, StartAfter, KeyMarker,
+    NextKeyMarker, each Key and each CommonPrefixes/Prefix; continuation tokens never."""
+    if s is None:
+        return None
+    s = quote_plus(s, safe="/*")
+    return s.replace("~", "%7E") if "~" in s else s     # quote_plus always keeps "~"
 
 
-# A character _url changes (quote_plus leaves letters, digits and "/~-_." as they are).
-_URL_CHANGES = re.compile(r"[^A-Za-z0-9/~_.-]")
+# A character _url changes: all but letters, digits and "/*_.-".
+_URL_CHANGES = re.compile(r"[^A-Za-z0-9/*_.-]")
 
 
 def encoder(ctx: Ctx):
     kind = ctx.query.get("encoding-type")
     if kind is None:
         return _plain
-    if kind != "url":
+    if kind.lower() != "url":
         raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request",
                       ArgumentName="encoding-type", ArgumentValue=kind)
     return _url
@@ -57,7 +78,7 @@ def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
              version: str = "") -> xml.Raw:
     """Every entry of a page: a page holds a thousand of them, and each is its key plus the entry
     stored with the row (listing_entry). Keys are encoded and escaped one by one only when one
-    of them needs it."""
+    of them needs it. An Owner goes between Size and StorageClass, where S3 puts it."""
     rows = page.entries
     keys = [row[0] for row in rows]
     if not _as_is(keys, enc):
@@ -66,8 +87,13 @@ def _entries(ctx: Ctx, page: Listed, enc, owner: bool, tag: str = "Contents",
         return xml.Raw([f"<{tag}><Key>{key}</Key>{version}{entry}</{tag}>"
                         for key, (_, _, entry) in zip(keys, rows)])
     owners = {who: _owner_xml(who, ctx) for who in {row[1] for row in rows}}
-    return xml.Raw([f"<{tag}><Key>{key}</Key>{version}{entry}{owners[who]}</{tag}>"
-                    for key, (_, who, entry) in zip(keys, rows)])
+    out = []
+    for key, (_, who, entry) in zip(keys, rows):
+        cut = entry.rfind("<StorageClass>")
+        if cut < 0:
+            cut = len(entry)
+        out.append(f"<{tag}><Key>{key}</Key>{version}{entry[:cut]}{owners[who]}{entry[cut:]}</{tag}>")
+    return xml.Raw(out)
 
 
 def _page(ctx: Ctx, after: str, owners: bool = True):
@@ -75,6 +101,18 @@ def _page(ctx: Ctx, after: str, owners: bool = True):
     limit = int_arg(q, "max-keys", 1000, 0, 1000)
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
     return ctx.store.list_objects(ctx.bucket or "", prefix, delimiter, after, limit, owners), limit
+
+
+def _tail(ctx: Ctx, limit: int, page: Listed, enc, empty_delimiter: bool = False) -> list:
+    """MaxKeys to IsTruncated, the same in every listing."""
+    q = ctx.query
+    content: list = [("MaxKeys", limit)]
+    if q.get("delimiter") or (empty_delimiter and "delimiter" in q):
+        content.append(("Delimiter", enc(q["delimiter"])))
+    if "encoding-type" in q:
+        content.append(("EncodingType", q["encoding-type"]))
+    content.append(("IsTruncated", page.truncated))
+    return content
 
 
 def _common(page: Listed, enc) -> list:
@@ -89,16 +127,12 @@ async def list_objects(ctx: Ctx) -> web.Response:
     marker = q.get("marker", "")
     page, limit = _page(ctx, marker)
     content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", ""))),
-                     ("Marker", enc(marker)), ("MaxKeys", limit)]
-    if "delimiter" in q:
-        content.append(("Delimiter", enc(q["delimiter"])))
-    content.append(("IsTruncated", page.truncated))
+                     ("Marker", enc(marker))]
     if page.truncated and q.get("delimiter"):
         content.append(("NextMarker", enc(page.last)))
+    content += _tail(ctx, limit, page, enc)
     content.append((None, _entries(ctx, page, enc, True)))
     content += _common(page, enc)
-    if "encoding-type" in q:
-        content.append(("EncodingType", q["encoding-type"]))
     return xml_response("ListBucketResult", content)
 
 
@@ -107,11 +141,16 @@ def _token(value: str) -> str:
 
 
 def _untoken(token: str) -> str:
+    """The key a NextContinuationToken resumes after. S3 refuses a token it cannot read, an empty
+    one too, naming the argument without its value (LocalStack's
+    test_list_objects_v2_continuation_start_after, recorded on AWS 2026-02)."""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
+        if token:
+            return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
     except (binascii.Error, ValueError):
-        raise S3Error("InvalidArgument", "The continuation token provided is incorrect",
-                      ArgumentName="continuation-token", ArgumentValue=token) from None
+        pass
+    raise S3Error("InvalidArgument", "The continuation token provided is incorrect",
+                  ArgumentName="continuation-token")
 
 
 @handles(Op.ListObjectsV2)
@@ -123,27 +162,23 @@ async def list_objects_v2(ctx: Ctx) -> web.Response:
         raise S3Error("InvalidArgument", "Invalid List Type specified in Request",
                       ArgumentName="list-type", ArgumentValue=q.get("list-type"))
     token = q.get("continuation-token")
-    start_after = q.get("start-after", "")
-    after = _untoken(token) if token is not None else start_after
-    if token is not None and start_after > after:
-        after = start_after
-    owner = q.get("fetch-owner", "").lower() == "true"
+    start_after = q.get("start-after")
+    # A token wins: the page resumes after it, whatever start-after says, and start-after is not
+    # echoed (LocalStack's test_list_objects_v2_continuation_start_after, recorded on AWS 2026-02).
+    after = _untoken(token) if token is not None else start_after or ""
+    owner = q.get("fetch-owner") == "true"
     page, limit = _page(ctx, after, owner)
     content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", "")))]
-    if "delimiter" in q:
-        content.append(("Delimiter", enc(q["delimiter"])))
-    content += [("MaxKeys", limit), ("KeyCount", len(page.entries) + len(page.prefixes)),
-                ("IsTruncated", page.truncated)]
+    if token is None and start_after is not None:
+        content.append(("StartAfter", enc(start_after)))
     if token is not None:
         content.append(("ContinuationToken", token))
     if page.truncated and page.last is not None:
         content.append(("NextContinuationToken", _token(page.last)))
-    if "start-after" in q:
-        content.append(("StartAfter", enc(start_after)))
+    content.append(("KeyCount", len(page.entries) + len(page.prefixes)))
+    content += _tail(ctx, limit, page, enc)
     content.append((None, _entries(ctx, page, enc, owner)))
     content += _common(page, enc)
-    if "encoding-type" in q:
-        content.append(("EncodingType", q["encoding-type"]))
     return xml_response("ListBucketResult", content)
 
 
@@ -163,18 +198,13 @@ async def list_object_versions(ctx: Ctx) -> web.Response:
     page = ctx.store.list_objects(ctx.bucket or "", q.get("prefix", ""), q.get("delimiter", ""),
                                   key_marker, limit)
     content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", ""))),
-                     ("KeyMarker", enc(key_marker)), ("VersionIdMarker", version_marker),
-                     ("MaxKeys", limit)]
-    if "delimiter" in q:
-        content.append(("Delimiter", enc(q["delimiter"])))
-    content.append(("IsTruncated", page.truncated))
+                     ("KeyMarker", enc(key_marker)), ("VersionIdMarker", version_marker)]
     if page.truncated:
         content.append(("NextKeyMarker", enc(page.last)))
         if page.entries and page.last == page.entries[-1][0]:
             content.append(("NextVersionIdMarker", "null"))
+    content += _tail(ctx, limit, page, enc, empty_delimiter=True)    # measured: echoed empty
     content.append((None, _entries(ctx, page, enc, True, "Version",
                                    "<VersionId>null</VersionId><IsLatest>true</IsLatest>")))
     content += _common(page, enc)
-    if "encoding-type" in q:
-        content.append(("EncodingType", q["encoding-type"]))
     return xml_response("ListVersionsResult", content)

@@ -10,10 +10,16 @@ import uuid
 from datetime import datetime
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import pytest
+import requests
+from lxml import etree
 
-from support import error_of, status
+from support import ACCESS_KEY, SECRET_KEY, error_of, status
 
+NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
 def new_name() -> str:
@@ -34,7 +40,24 @@ def regional(tmp_path_factory):
 
 # ---------------------------------------------------------------- ListBuckets
 
-def test_list_buckets_lists_created_buckets_with_owner(s3):
+def signed_get(endpoint: str, path: str) -> requests.Response:
+    """GET `path` with its query exactly as written (boto3 checks MaxBuckets before sending it),
+    signed by botocore so a server in --auth strict accepts it."""
+    req = botocore.awsrequest.AWSRequest(method="GET", url=endpoint + path, data=b"")
+    creds = botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY)
+    botocore.auth.S3SigV4Auth(creds, "s3", "us-east-1").add_auth(req)
+    return requests.get(endpoint + path, headers=dict(req.headers.items()), timeout=30)
+
+
+def tags(el) -> list[str]:
+    return [c.tag.removeprefix(NS) for c in el]
+
+
+def test_list_buckets_lists_created_buckets_with_owner(s3, endpoint):
+    """Owner then Buckets; each bucket its Name, CreationDate and BucketArn. No DisplayName (S3
+    stopped returning it on 2025-11-21: https://docs.aws.amazon.com/AmazonS3/latest/API/API_Owner.html)
+    and no BucketRegion without a parameter ("If the request contains at least one valid
+    parameter, it is included in the response", API_Bucket.html)."""
     names = sorted([new_name(), new_name()])
     for n in reversed(names):
         s3.create_bucket(Bucket=n)
@@ -46,8 +69,115 @@ def test_list_buckets_lists_created_buckets_with_owner(s3):
     assert listed == sorted(listed)
     entry = next(b for b in resp["Buckets"] if b["Name"] == names[0])
     assert isinstance(entry["CreationDate"], datetime)
-    assert resp["Owner"]["ID"]
-    assert "DisplayName" in resp["Owner"]
+    assert entry["BucketArn"] == f"arn:aws:s3:::{names[0]}"
+    assert "BucketRegion" not in entry
+    assert resp["Owner"] == {"ID": resp["Owner"]["ID"]} and resp["Owner"]["ID"]
+    assert "ContinuationToken" not in resp and "Prefix" not in resp
+    doc = etree.fromstring(signed_get(endpoint, "/").content)
+    assert tags(doc) == ["Owner", "Buckets"]
+    assert tags(doc.find(f"{NS}Owner")) == ["ID"]
+    assert {tuple(tags(b)) for b in doc.iter(f"{NS}Bucket")} == {("Name", "CreationDate", "BucketArn")}
+
+
+def test_list_buckets_pages_with_max_buckets_and_continuation_token(s3, endpoint):
+    """s3-tests test_list_buckets_paginated, and boto3's paginator, over buckets of one prefix."""
+    prefix = f"lb-{uuid.uuid4().hex[:12]}-"
+    names = [f"{prefix}{i}" for i in range(5)]
+    for n in names:
+        s3.create_bucket(Bucket=n)
+    first = s3.list_buckets(Prefix=prefix, MaxBuckets=2)
+    assert [b["Name"] for b in first["Buckets"]] == names[:2]
+    assert first["Prefix"] == prefix
+    assert [b["BucketRegion"] for b in first["Buckets"]] == ["us-east-1"] * 2
+    second = s3.list_buckets(Prefix=prefix, MaxBuckets=2, ContinuationToken=first["ContinuationToken"])
+    assert [b["Name"] for b in second["Buckets"]] == names[2:4]
+    last = s3.list_buckets(Prefix=prefix, MaxBuckets=2, ContinuationToken=second["ContinuationToken"])
+    assert [b["Name"] for b in last["Buckets"]] == names[4:]
+    assert "ContinuationToken" not in last
+    pages = list(s3.get_paginator("list_buckets").paginate(
+        Prefix=prefix, PaginationConfig={"PageSize": 3}))
+    assert [[b["Name"] for b in p["Buckets"]] for p in pages] == [names[:3], names[3:]]
+    exact = s3.list_buckets(Prefix=prefix, MaxBuckets=5)
+    assert len(exact["Buckets"]) == 5 and "ContinuationToken" not in exact
+    assert s3.list_buckets(Prefix=prefix + "x")["Buckets"] == []
+    assert s3.list_buckets(Prefix=prefix.upper())["Buckets"] == []     # the prefix is case-sensitive
+    # S3's element order (versitygw#1399 records it; botocore's Bucket shape for the entries)
+    doc = etree.fromstring(signed_get(endpoint, f"/?prefix={prefix}&max-buckets=1").content)
+    assert tags(doc) == ["Owner", "Buckets", "Prefix", "ContinuationToken"]
+    assert tags(doc.find(f"{NS}Buckets/{NS}Bucket")) == ["Name", "CreationDate", "BucketRegion", "BucketArn"]
+
+
+def test_list_buckets_empty_parameters_still_list(s3, endpoint):
+    """An empty max-buckets or continuation-token is no limit and the first page, yet counts as a
+    parameter: BucketRegion is shown (measured on S3 by brekkylab/backlot, 2026-09; LocalStack's
+    test_list_buckets_when_continuation_token_is_empty, recorded on AWS)."""
+    name = new_name()
+    s3.create_bucket(Bucket=name)
+    for query in ("max-buckets=", "continuation-token=", "prefix=", f"max-buckets=05&prefix={name}"):
+        doc = etree.fromstring(signed_get(endpoint, f"/?{query}").content)
+        entry = next(b for b in doc.iter(f"{NS}Bucket") if b.findtext(f"{NS}Name") == name)
+        assert entry.findtext(f"{NS}BucketRegion") == "us-east-1", query
+    doc = etree.fromstring(signed_get(endpoint, "/?prefix=").content)
+    assert doc.findtext(f"{NS}Prefix") == ""
+
+
+PARSE = "Provided max-buckets not an integer or within integer range"
+RANGE = "Argument max-buckets must be an integer between 1 and 10000"
+
+
+@pytest.mark.parametrize("query,message,value", [
+    ("max-buckets=abc", PARSE, "abc"),
+    ("max-buckets=%201", PARSE, " 1"),
+    ("max-buckets=99999999999", PARSE, "99999999999"),
+    ("max-buckets=0", RANGE, "0"),
+    ("max-buckets=10001", RANGE, "10001"),
+    ("max-buckets=-01", RANGE, "-1"),                    # named as parsed
+    ("max-buckets=0&bucket-region=zz", RANGE, "0"),      # max-buckets is judged first
+])
+def test_list_buckets_refuses_max_buckets_as_s3_does(endpoint, query, message, value):
+    """S3's messages and members, as measured by brekkylab/backlot (2026-09, us-east-1)."""
+    resp = signed_get(endpoint, f"/?{query}")
+    assert resp.status_code == 400
+    doc = etree.fromstring(resp.content)
+    assert (doc.findtext("Code"), doc.findtext("Message")) == ("InvalidArgument", message)
+    assert (doc.findtext("ArgumentName"), doc.findtext("ArgumentValue")) == ("max-buckets", value)
+
+
+def test_list_buckets_continuation_token_it_cannot_read(endpoint):
+    resp = signed_get(endpoint, "/?continuation-token=garbage")
+    assert resp.status_code == 400
+    doc = etree.fromstring(resp.content)
+    assert (doc.findtext("Code"), doc.findtext("Message"), doc.findtext("ArgumentName")) == (
+        "InvalidArgument", "The continuation token provided is incorrect", "continuation-token")
+
+
+def test_list_buckets_bucket_region_filter(s3):
+    """bucket-region filters on the endpoint's own region, compared without case; another AWS
+    region needs its own endpoint, anything else is no region (LocalStack's
+    test_list_buckets_region_validation, recorded on AWS)."""
+    home, away = new_name(), new_name()
+    s3.create_bucket(Bucket=home)
+    s3.create_bucket(Bucket=away, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    for region in ("us-east-1", "US-EAST-1"):
+        listed = {b["Name"]: b["BucketRegion"] for b in s3.list_buckets(BucketRegion=region)["Buckets"]}
+        assert listed[home] == "us-east-1" and away not in listed
+    assert "BucketRegion" not in s3.list_buckets(BucketRegion="us-east-1")   # never echoed
+    err = error_of(s3.list_buckets, BucketRegion="eu-west-1")
+    assert status(err) == 400
+    assert (err["Error"]["Code"], err["Error"]["Message"], err["Error"]["ArgumentName"]) == (
+        "InvalidArgument", "Requests with bucket-region specified must be made to the "
+        "corresponding regional endpoint", "bucket-region")
+    err = error_of(s3.list_buckets, BucketRegion="eu-east-1")
+    assert err["Error"]["Message"] == "Argument value eu-east-1 is not a valid AWS Region"
+    assert err["Error"]["ArgumentName"] == "bucket-region"
+
+
+def test_list_buckets_bucket_region_on_a_regional_endpoint(regional):
+    name = new_name()
+    regional.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    listed = regional.list_buckets(BucketRegion="eu-west-1")["Buckets"]
+    assert [(b["Name"], b["BucketRegion"]) for b in listed if b["Name"] == name] == [(name, "eu-west-1")]
+    assert error_of(regional.list_buckets, BucketRegion="us-east-1")["Error"]["Code"] == "InvalidArgument"
 
 
 def test_list_buckets_no_longer_lists_deleted_bucket(s3, bucket):
