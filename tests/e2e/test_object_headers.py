@@ -1,11 +1,12 @@
 """Object headers as Amazon S3 stores and returns them: non-ASCII user metadata (RFC 2047),
-Content-Encoding with aws-chunked removed, repeated headers.
+Content-Encoding with aws-chunked removed, repeated headers, and a path S3 cannot decode.
 
 Recorded AWS answers this file holds s3mock to:
 - localstack/localstack tests/aws/services/s3/test_s3.snapshot.json (recorded on AWS 2026-02-21):
   test_user_metadata_rfc2047_encoded, test_put_unicode_metadata_with_sig_s3;
 - minio/minio#21282: raw UTF-8 `ö` comes back as `=?UTF-8?B?w4PCtg==?=` (bytes read as ISO-8859-1);
-- aws/aws-cli#2733: two `x-amz-meta-test` headers (a, c) read back as "a,c".
+- aws/aws-cli#2733: two `x-amz-meta-test` headers (a, c) read back as "a,c";
+- gaul/s3proxy#201: HEAD /bucket/%AE%8A- answered 400 by AWS.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import pytest
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from signing import TIMEOUT, Recorder, send
+from signing import TIMEOUT, Recorder, error_of, send
 from support import ACCESS_KEY, SECRET_KEY
+from support import error_of as error_of_call
 
 
 def inject(s3, event: str, headers: dict) -> None:
@@ -170,3 +172,23 @@ def test_aws_chunked_is_removed_from_the_stored_content_encoding(server, s3, buc
     assert got["Body"].read() == data
     assert got.get("ContentEncoding") == stored
     assert ("content-encoding" in got["ResponseMetadata"]["HTTPHeaders"]) == (stored is not None)
+
+
+# -- a path S3 cannot decode ------------------------------------------------------------------------
+
+def test_path_escapes_that_are_not_utf8_are_invalid_uri(server, bucket):
+    """AWS answers HEAD /bucket/%AE%8A- with 400 (gaul/s3proxy#201): the escapes are not UTF-8."""
+    resp, _ = send(server, "GET", f"/{bucket}/%AE%8A-")
+    assert resp.status_code == 400
+    assert error_of(resp)[:2] == [("Code", "InvalidURI"), ("Message", "Couldn't parse the specified URI.")]
+
+
+def test_key_with_c1_control_character_is_an_ordinary_key(s3, bucket):
+    """s3-tests' test_object_read_unreadable expects that 400 for Key='\\xae\\x8a-', a test from
+    boto2, which sent the bytes AE 8A. boto3 sends the characters U+00AE U+008A as UTF-8
+    (%C2%AE%C2%8A-): a valid key, so a missing one is NoSuchKey, and it can be stored."""
+    key = "\xae\x8a-"
+    err = error_of_call(s3.get_object, Bucket=bucket, Key=key)
+    assert (err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]) == (404, "NoSuchKey")
+    s3.put_object(Bucket=bucket, Key=key, Body=b"ok")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"ok"
