@@ -184,14 +184,14 @@ def split_target(host: str, raw_path: str, domain: str,
         return None, None
     bucket, sep, key = rest.partition("/")
     if "%" in bucket:
-        bucket = _decode(bucket)
+        bucket = unquote(bucket)        # not UTF-8: an invalid name (U+FFFD), InvalidBucketName
     if not key:
         return bucket, None
     return bucket, _decode(key) if "%" in key else key
 
 
 def _decode(part: str) -> str:
-    """A percent-decoded path part. Escapes that are not UTF-8 are S3's 400 InvalidURI: HEAD
+    """A percent-decoded key. Escapes that are not UTF-8 are S3's 400 InvalidURI: HEAD
     /bucket/%AE%8A- recorded on AWS in gaul/s3proxy#201 (s3-tests' test_object_read_unreadable
     dates from boto2, which sent those bytes; boto3 sends the UTF-8 %C2%AE%C2%8A-, a key like any)."""
     try:
