@@ -89,8 +89,8 @@ def authenticate(req: Request, users: Mapping[str, User], default: User, strict:
                  now: float) -> Result:
     h, pairs = req.headers, query_pairs(req.raw_query) if req.raw_query else []
     query = dict(pairs) if pairs else {}
-    # An empty Authorization is no signature: S3 answers it as an anonymous request (s3-tests'
-    # test_object_create_bad_authorization_empty recorded 403 AccessDenied with boto2).
+    # An empty Authorization is no signature: S3 answers it as an anonymous request (403 on a
+    # private bucket: storj/edge#142 and apache/ozone#2999 recorded it on AWS).
     auth = h.get("Authorization") or None
     if auth is not None and ("X-Amz-Credential" in query or "AWSAccessKeyId" in query):
         raise S3Error("InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm "

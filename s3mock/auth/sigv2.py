@@ -25,9 +25,9 @@ SUBRESOURCES = frozenset(
 
 
 def parse_header(auth: str) -> tuple[str, str]:
-    """`AWS <key>:<signature>` -> (key, signature), or S3's 400 InvalidArgument. The two
-    messages are S3's: the spacing one quoted from S3 by AWS SDK errors (laurilehmijoki/s3_website#178),
-    the other as s3rver, OpenStack Swift's s3api and fakes3 all reproduce it (two spaces included)."""
+    """`AWS <key>:<signature>` -> (key, signature), or S3's 400 InvalidArgument, with S3's
+    messages: `AWS invalid` recorded on AWS in storj/edge#142 (two spaces included), the spacing
+    one quoted from S3 by an AWS SDK error in laurilehmijoki/s3_website#178."""
     rest = auth[4:]
     if " " in rest:
         message = "Authorization header is invalid -- one and only one ' ' (space) required"

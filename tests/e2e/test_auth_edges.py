@@ -74,7 +74,8 @@ def test_botocore_replaces_the_edited_authorization_so_s3_accepts(strict, bucket
 
 
 def test_empty_authorization_on_the_wire_is_anonymous(strict, bucket):
-    """Recorded with boto2 (which sent it): 403 AccessDenied for PutObject into a private bucket."""
+    """An empty Authorization is an anonymous request on AWS: 403 AccessDenied "Access Denied"
+    (storj/edge#142, curl against AWS; boto2-era s3-tests recorded the same)."""
     resp = requests.put(f"{strict.endpoint}/{bucket}/foo", data=b"bar", headers={"Authorization": ""},
                         timeout=TIMEOUT)
     assert resp.status_code == 403
