@@ -34,6 +34,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidPolicyDocument": (400, "The content of the form does not meet the conditions specified in the policy document."),
     "InvalidRange": (416, "The requested range is not satisfiable"),
     "InvalidRequest": (400, "Invalid Request"),
+    "InvalidURI": (400, "Couldn't parse the specified URI."),
     "InvalidStorageClass": (400, "The storage class you specified is not valid"),
     "KeyTooLongError": (400, "Your key is too long"),
     "MalformedACLError": (400, "The XML you provided was not well-formed or did not validate against our published schema"),

@@ -177,17 +177,27 @@ def split_target(host: str, raw_path: str, domain: str,
     if virtual if virtual is not None else is_virtual_host(host, domain):
         hostname = (host.rsplit(":", 1)[0] if not host.endswith("]") else host).lower()
         bucket = hostname[: -len(domain) - 1]
-        key = unquote(path[1:]) if len(path) > 1 else None
+        key = _decode(path[1:]) if len(path) > 1 else None
         return bucket, key
     rest = path[1:]
     if not rest:
         return None, None
     bucket, sep, key = rest.partition("/")
     if "%" in bucket:
-        bucket = unquote(bucket)
+        bucket = unquote(bucket)        # not UTF-8: an invalid name (U+FFFD), InvalidBucketName
     if not key:
         return bucket, None
-    return bucket, unquote(key) if "%" in key else key
+    return bucket, _decode(key) if "%" in key else key
+
+
+def _decode(part: str) -> str:
+    """A percent-decoded key. Escapes that are not UTF-8 are S3's 400 InvalidURI: HEAD
+    /bucket/%AE%8A- recorded on AWS in gaul/s3proxy#201 (s3-tests' test_object_read_unreadable
+    dates from boto2, which sent those bytes; boto3 sends the UTF-8 %C2%AE%C2%8A-, a key like any)."""
+    try:
+        return unquote(part, errors="strict")
+    except UnicodeDecodeError:
+        raise S3Error("InvalidURI") from None
 
 
 def split_absolute(target: str) -> tuple[str, str] | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Mapping
 from urllib.parse import unquote
 
@@ -90,7 +89,9 @@ def authenticate(req: Request, users: Mapping[str, User], default: User, strict:
                  now: float) -> Result:
     h, pairs = req.headers, query_pairs(req.raw_query) if req.raw_query else []
     query = dict(pairs) if pairs else {}
-    auth = h.get("Authorization")
+    # An empty Authorization is no signature: S3 answers it as an anonymous request (403 on a
+    # private bucket: storj/edge#142 and apache/ozone#2999 recorded it on AWS).
+    auth = h.get("Authorization") or None
     if auth is not None and ("X-Amz-Credential" in query or "AWSAccessKeyId" in query):
         raise S3Error("InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm "
                       "query parameter, Signature query string parameter or the Authorization header "
@@ -100,12 +101,12 @@ def authenticate(req: Request, users: Mapping[str, User], default: User, strict:
             signed = sigv4.parse_header(auth, h)
             return _v4(req, pairs, signed, users, default, strict, now)
         if auth.startswith("AWS "):
-            key, _, signature = auth[4:].partition(":")
-            user = _user(key.strip(), users, default, strict)
+            key, signature = sigv2.parse_header(auth)
+            user = _user(key, users, default, strict)
             if strict:
-                _check_v2_date(h, now)
+                sigv2.check_date(h, now)
                 sts = sigv2.string_to_sign(req.method, h, _v2_resource(req), pairs)
-                sigv2.verify(key, user.secret_key, signature.strip(), sts)
+                sigv2.verify(key, user.secret_key, signature, sts)
             return Result(Principal(user))
         raise S3Error("InvalidArgument", "Unsupported Authorization Type",
                       ArgumentName="Authorization", ArgumentValue=auth)
@@ -144,17 +145,3 @@ def _v2_resource(req: Request) -> str:
         return req.raw_path + "/"      # a bucket's resource is "/bucket/" (botocore, boto2 sign it so)
     return req.raw_path
 
-
-def _check_v2_date(headers: Mapping[str, str], now: float) -> None:
-    from email.utils import parsedate_to_datetime
-    value = headers.get("x-amz-date") or headers.get("Date")
-    if not value:
-        raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
-    try:
-        t = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, OverflowError):       # OverflowError: a year like 99999999999
-        raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
-    if abs(now - t) > sigv4.MAX_SKEW:
-        server = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        raise S3Error("RequestTimeTooSkewed", RequestTime=value, ServerTime=server,
-                      MaxAllowedSkewMilliseconds=sigv4.MAX_SKEW * 1000)

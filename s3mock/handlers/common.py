@@ -7,7 +7,7 @@ from typing import Iterable, Mapping
 from aiohttp import hdrs, web
 from multidict import istr
 
-from s3mock import checksums, xml
+from s3mock import checksums, mime_words, xml
 from s3mock.dates import http_date
 from s3mock.errors import S3Error
 from s3mock.storage.base import ObjectMeta
@@ -51,21 +51,36 @@ def check_key(key: str) -> None:
                       MaxSizeAllowed=MAX_KEY_BYTES)
 
 
-def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
+def user_metadata(fields: Mapping[str, str], from_headers: bool = False) -> dict[str, str]:
+    """x-amz-meta-* as S3 stores them, names lower-cased. Repeated names are joined with commas
+    ("S3 combines headers that have the same name (ignoring case) into a comma-delimited list",
+    UsingMetadata.html; aws/aws-cli#2733: two x-amz-meta-test headers read back "a,c").
+    `from_headers`: HTTP header values, which S3 reads as ISO-8859-1 and RFC 2047-decodes
+    (mime_words); a POST form's fields are text already, stored as sent."""
     meta: dict[str, str] = {}
-    for name, value in headers.items():
+    for name, value in fields.items():
         lower = name.lower()
         if lower.startswith("x-amz-meta-"):
             short = lower[len("x-amz-meta-"):]
+            if from_headers:
+                value = mime_words.from_header(value)
             meta[short] = f"{meta[short]},{value}" if short in meta else value
-    size = sum(len(k) + len(v) for k, v in meta.items())
+    # "measured by taking the sum of the number of bytes in the UTF-8 encoding of each key and value"
+    size = sum(len(k) + len(v.encode("utf-8", "surrogatepass")) for k, v in meta.items())
     if size > MAX_METADATA_BYTES:
         raise S3Error("MetadataTooLarge", Size=size, MaxSizeAllowed=MAX_METADATA_BYTES)
     return meta
 
 
 def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {h: headers[h] for h in CONTENT_HEADERS if h in headers}
+    """The Content-* headers stored with an object; one sent twice is joined with commas, as S3
+    joins repeated metadata headers."""
+    out = {}
+    for h in CONTENT_HEADERS:
+        if h in headers:
+            values = headers.getall(h) if hasattr(headers, "getall") else [headers[h]]
+            out[h] = values[0] if len(values) == 1 else ",".join(values)
+    return out
 
 
 def object_headers(meta: ObjectMeta, checksum_mode: bool = False) -> dict[str, str]:
@@ -79,7 +94,7 @@ def object_headers(meta: ObjectMeta, checksum_mode: bool = False) -> dict[str, s
     }
     out.update(meta.headers)
     for k, v in meta.metadata.items():
-        out["x-amz-meta-" + k] = v
+        out["x-amz-meta-" + k] = mime_words.to_header(v)
     if checksum_mode:
         out.update(checksum_headers(meta.checksums, meta.checksum_type))
     return out

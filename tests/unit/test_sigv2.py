@@ -149,3 +149,61 @@ def test_header_v2_skew_names_both_times():
     assert (e.value.code, e.value.status) == ("RequestTimeTooSkewed", 403)
     assert e.value.fields == {"RequestTime": "Wed, 28 Mar 2007 01:29:59 +0000",
                               "ServerTime": "2007-03-28T01:45:00Z", "MaxAllowedSkewMilliseconds": "900000"}
+
+
+# -- malformed headers and dates ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("auth,message", [
+    ("AWS HAHAHA", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"),
+    (f"AWS {AKID}:", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"),
+    (f"AWS {AKID}:a:b", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"),
+    (f"AWS  {AKID}:sig", "Authorization header is invalid -- one and only one ' ' (space) required"),
+    (f"AWS {AKID}: sig", "Authorization header is invalid -- one and only one ' ' (space) required"),
+])
+def test_malformed_header_is_invalid_argument(auth, message):
+    with pytest.raises(S3Error) as e:
+        sigv2.parse_header(auth)
+    assert (e.value.code, e.value.status, e.value.message) == ("InvalidArgument", 400, message)
+    assert e.value.fields == {"ArgumentName": "Authorization", "ArgumentValue": auth}
+
+
+def test_well_formed_header():
+    assert sigv2.parse_header(f"AWS {AKID}:frJIUN8DYpKDtOLCwo//yllqDzg=") == (AKID, "frJIUN8DYpKDtOLCwo//yllqDzg=")
+
+
+NOW = 1175045399       # Wed, 28 Mar 2007 01:29:59 GMT
+INVALID_DATE = "AWS authentication requires a valid Date or x-amz-date header"
+
+
+@pytest.mark.parametrize("headers", [
+    [("Date", "Wed, 28 Mar 2007 01:29:59 +0000"), ("x-amz-date", "")],       # x-amz-date wins, even empty
+    [("Date", "Wed, 28 Mar 2007 01:29:59 +0000"), ("x-amz-date", "Bad Date")],
+    [("x-amz-date", "Tue, 07 Jul 1950 21:53:04 GMT")],                          # before 1970
+    [("Date", "Tue, 07 Jul 1950 21:53:04 GMT")],
+    [("Date", "")],
+    [],
+])
+def test_unreadable_or_pre_epoch_date_is_access_denied(headers):
+    with pytest.raises(S3Error) as e:
+        sigv2.check_date(CIMultiDict(headers), NOW)
+    assert (e.value.code, e.value.status, e.value.message) == ("AccessDenied", 403, INVALID_DATE)
+
+
+def test_x_amz_date_is_the_request_time_when_sent():
+    sigv2.check_date(CIMultiDict([("Date", "Tue, 07 Jul 2010 21:53:04 GMT"),
+                                  ("X-Amz-Date", "Wed, 28 Mar 2007 01:29:59 GMT")]), NOW)
+    with pytest.raises(S3Error) as e:
+        sigv2.check_date(CIMultiDict([("Date", "Wed, 28 Mar 2007 01:29:59 GMT"),
+                                      ("x-amz-date", "Tue, 07 Jul 9999 21:53:04 GMT")]), NOW)
+    assert e.value.code == "RequestTimeTooSkewed"
+
+
+def test_presigned_expires_that_is_not_a_number():
+    with pytest.raises(S3Error) as e:
+        presigned(PRESIGNED.replace("Expires=1175139620", "Expires=soon"), now=1175139000)
+    assert (e.value.code, e.value.message) == ("AccessDenied", "Invalid date (should be seconds since epoch): soon")
+
+
+def test_empty_authorization_header_is_anonymous():
+    req = Request("PUT", "/b/k", "", CIMultiDict([("Authorization", "")]), "s3.amazonaws.com", "b", False)
+    assert authenticate(req, {AKID: OWNER}, OWNER, strict=True, now=NOW).principal.anonymous
