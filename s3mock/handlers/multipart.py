@@ -59,7 +59,8 @@ async def create_multipart_upload(ctx: Ctx) -> web.Response:
     upload_id = f"{time.time_ns():016x}" + secrets.token_urlsafe(40)
     upload = Upload(upload_id, ctx.bucket or "", ctx.key or "", time.time(),
                     owner_id(ctx), new_meta(ctx, bucket.owner, 0, "", []), algorithm, kind)
-    ctx.store.create_upload(upload)
+    if not ctx.store.create_upload(upload):
+        raise S3Error("NoSuchBucket", BucketName=upload.bucket)
     headers = {}
     if algorithm:
         headers = {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": kind or ""}

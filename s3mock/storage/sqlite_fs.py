@@ -229,18 +229,22 @@ class SqliteStore:
             return cur.rowcount == 1
 
     def bucket_is_empty(self, name: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", (name,)).fetchone()
-        if row:
-            return False
-        return not self.db.execute("SELECT 1 FROM uploads WHERE bucket=? LIMIT 1", (name,)).fetchone()
+        """No objects (uploads in progress do not count: S3 deletes a bucket that has only those)."""
+        return not self.db.execute("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", (name,)).fetchone()
 
     def delete_bucket(self, name: str) -> bool:
-        """False if it has objects or uploads in progress."""
+        """Delete the bucket with its uploads in progress; False if it has objects. The rows go in
+        one commit, the parts' blobs after it (a crash between leaves orphans recover() removes)."""
         with self._bucket_write(name):
             if not self.bucket_is_empty(name):
                 return False
+            uploads = "SELECT upload_id FROM uploads WHERE bucket=?"
+            blobs = [b for (b,) in self.db.execute(
+                f"DELETE FROM parts WHERE upload_id IN ({uploads}) RETURNING blob", (name,))]
+            self.db.execute("DELETE FROM uploads WHERE bucket=?", (name,))
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
-            return True
+        self.blobs.unlink(blobs)
+        return True
 
     def set_bucket_config(self, name: str, **values: object) -> None:
         cols = ", ".join(f"{k}=?" for k in values)
@@ -400,11 +404,15 @@ class SqliteStore:
                     return out
 
     # multipart uploads
-    def create_upload(self, up: Upload) -> None:
+    def create_upload(self, up: Upload) -> bool:
+        """False if the bucket is gone (deleted since the handler read it)."""
         with self._write():
-            self.db.execute("INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?)",
-                            (up.upload_id, up.bucket, up.key, up.initiated, up.owner,
-                             _meta_to_json(up.template), up.checksum_algorithm, up.checksum_type))
+            cur = self.db.execute("INSERT INTO uploads SELECT ?,?,?,?,?,?,?,? WHERE EXISTS "
+                                  "(SELECT 1 FROM buckets WHERE name=?)",
+                                  (up.upload_id, up.bucket, up.key, up.initiated, up.owner,
+                                   _meta_to_json(up.template), up.checksum_algorithm,
+                                   up.checksum_type, up.bucket))
+            return cur.rowcount == 1
 
     def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload | None:
         row = self.db.execute("SELECT upload_id, bucket, key, initiated, owner, template, "

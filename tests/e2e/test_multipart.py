@@ -10,11 +10,14 @@ import base64
 import hashlib
 import io
 import os
+import uuid
 import zlib
 
 import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
+
+from support import blob_files, referenced_blobs
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -369,3 +372,40 @@ def test_composite_upload_requires_part_checksums_on_complete(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=up["UploadId"], MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32C": part["ChecksumCRC32C"]}]})
     assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"x"
+
+
+# ---------------------------------------------------------------- DeleteBucket with uploads
+
+def test_delete_bucket_discards_its_uploads_in_progress_and_their_parts(s3, server):
+    """S3 deletes a bucket whose only content is uploads in progress, and the uploads with it
+    (tried on AWS in the review of ceph/ceph#15630; scality/cloudserver#1591; basho/riak_cs#475)."""
+    name = f"b-{uuid.uuid4().hex[:20]}"
+    s3.create_bucket(Bucket=name)
+    before = referenced_blobs(server.data_dir)
+    uploads = [s3.create_multipart_upload(Bucket=name, Key=k)["UploadId"] for k in ("a", "b", "a")]
+    upload_parts(s3, name, "a", uploads[0], [b"one", b"two"])
+    upload_parts(s3, name, "b", uploads[1], [b"three"])
+    part_blobs = referenced_blobs(server.data_dir) - before
+    assert len(part_blobs) == 3 and part_blobs <= blob_files(server.data_dir)
+
+    assert s3.delete_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket=name)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert not part_blobs & blob_files(server.data_dir)      # no orphan part files
+    # a bucket of the same name starts with no uploads: the old ones are gone, not hidden
+    s3.create_bucket(Bucket=name)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=name)
+    with pytest.raises(ClientError) as e:
+        s3.list_parts(Bucket=name, Key="a", UploadId=uploads[0])
+    assert error_of(e) == ("NoSuchUpload", 404)
+
+
+def test_delete_bucket_with_objects_and_uploads_keeps_both(s3, bucket):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = upload_parts(s3, bucket, "k", uid, [b"part"])
+    s3.put_object(Bucket=bucket, Key="obj", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert error_of(e) == ("BucketNotEmpty", 409)
+    assert complete(s3, bucket, "k", uid, parts)["ETag"] == multipart_etag([b"part"])

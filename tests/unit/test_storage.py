@@ -183,6 +183,54 @@ def test_bucket_lifecycle(store):
     assert store.get_bucket("b") is None
 
 
+def upload_with_parts(store: SqliteStore, upload_id: str, bucket: str = "b", n: int = 2) -> list[str]:
+    """An upload in progress with n parts; their blob ids."""
+    assert store.create_upload(Upload(upload_id, bucket, "mp", 1.0, "owner", meta("mp", bucket)))
+    blobs = [blob(store, b"part %d" % i) for i in range(n)]
+    for i, b in enumerate(blobs, 1):
+        assert store.put_part(upload_id, Part(i, 6, f"e{i}", 1.0, b))
+    return blobs
+
+
+def test_delete_bucket_discards_its_uploads_and_their_blobs(store):
+    """S3 deletes a bucket whose only content is uploads in progress, and the uploads with it."""
+    store.create_bucket(Bucket("other", 0, "owner", "us-east-1"))
+    gone = upload_with_parts(store, "u1") + upload_with_parts(store, "u2", n=1)
+    assert store.create_upload(Upload("u3", "b", "empty", 1.0, "owner", meta("empty")))
+    kept = upload_with_parts(store, "u4", bucket="other")
+    obj = put_bytes(store, "k", b"object")
+    assert not store.delete_bucket("b")                     # an object: BucketNotEmpty
+    assert [p.number for p in store.list_parts("u1")] == [1, 2]
+    store.delete_object("b", "k")
+    assert store.delete_bucket("b")
+    assert store.get_bucket("b") is None
+    assert not any(os.path.exists(store.blobs.path(b)) for b in gone + [obj.segments[0][0]])
+    assert store.blobs.all_ids() == set(kept)
+    assert store.db.execute("SELECT upload_id FROM uploads").fetchall() == [("u4",)]
+    assert store.db.execute("SELECT upload_id FROM parts").fetchall() == [("u4",), ("u4",)]
+
+
+def test_a_crash_between_delete_bucket_and_its_blobs_leaves_orphans_recover_removes(
+        tmp_path, store, monkeypatch):
+    blobs = upload_with_parts(store, "u1")
+    monkeypatch.setattr(store.blobs, "unlink", lambda ids: None)    # killed right after the commit
+    assert store.delete_bucket("b")
+    assert all(os.path.exists(store.blobs.path(b)) for b in blobs)
+    store.close()
+    again = SqliteStore(tmp_path / "data")
+    try:
+        assert again.recover() == 2
+        assert again.blobs.all_ids() == set()
+    finally:
+        again.close()
+
+
+def test_an_upload_in_a_deleted_bucket_is_refused(store):
+    assert store.delete_bucket("b")
+    assert not store.create_upload(Upload("u1", "b", "k", 1.0, "owner", meta("k")))
+    assert store.list_uploads("b", "", "", "", 10) == []
+
+
 def test_bucket_rows_are_cached_until_any_store_of_the_data_dir_changes_a_bucket(tmp_path, store):
     """Two stores on one data dir stand for two worker processes: what one changes, the other
     reads at once, and a row read again unchanged costs no query."""
