@@ -35,12 +35,19 @@ CREATE TABLE IF NOT EXISTS parts(
   upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, blob TEXT NOT NULL, checksums TEXT NOT NULL,
   PRIMARY KEY(upload_id, number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS completed_uploads(
+  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
+  mtime REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads(mtime);
 CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
 BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucket changes
 OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
 CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached
+# How long a completed upload id can be completed again with the same answer (s3mock's choice:
+# S3 documents no period). A record also ends when its object is replaced or deleted.
+COMPLETED_KEPT = 24 * 3600
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
              "checksum_type, segments, parts_count, acl")
 # A row is written with its listing entry (listing_entry.render), which only listings read.
@@ -242,6 +249,7 @@ class SqliteStore:
             blobs = [b for (b,) in self.db.execute(
                 f"DELETE FROM parts WHERE upload_id IN ({uploads}) RETURNING blob", (name,))]
             self.db.execute("DELETE FROM uploads WHERE bucket=?", (name,))
+            self.db.execute("DELETE FROM completed_uploads WHERE bucket=?", (name,))
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
         self.blobs.unlink(blobs)
         return True
@@ -459,8 +467,9 @@ class SqliteStore:
 
     def complete_upload(self, upload_id: str, meta: ObjectMeta, expect_etag: str | None = None,
                         expect_absent: bool = False) -> bool | None:
-        """Turn the upload into the object (its parts' blobs become its segments) in one commit.
-        None if the upload is gone, False if a condition on the current object failed."""
+        """Turn the upload into the object (its parts' blobs become its segments) in one commit,
+        remembered as completed (completed_upload). None if the upload is gone, False if a
+        condition on the current object failed."""
         with self._object_write():
             if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
                 return None
@@ -470,10 +479,26 @@ class SqliteStore:
                 return False
             self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
             self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            self.db.execute("DELETE FROM completed_uploads WHERE mtime < ?", (meta.mtime - COMPLETED_KEPT,))
+            self.db.execute("INSERT OR REPLACE INTO completed_uploads VALUES (?,?,?,?,?)",
+                            (upload_id, meta.bucket, meta.key, meta.etag, meta.mtime))
         keep = {s[0] for s in meta.segments}
         self.blobs.unlink(b for b in blobs if b not in keep)
         self._drop_replaced(meta, old)
         return True
+
+    def completed_upload(self, bucket: str, key: str, upload_id: str) -> ObjectMeta | None:
+        """The object the upload became, while it is still the key's current object and the upload
+        was completed less than COMPLETED_KEPT ago; else None."""
+        row = self.db.execute("SELECT etag, mtime FROM completed_uploads WHERE upload_id=? AND "
+                              "bucket=? AND key=? AND mtime >= ?",
+                              (upload_id, bucket, key, time.time() - COMPLETED_KEPT)).fetchone()
+        if row is None:
+            return None
+        current = self.get_object(bucket, key)
+        if current is None or (current.etag, current.mtime) != tuple(row):
+            return None
+        return current
 
     def abort_upload(self, upload_id: str) -> bool:
         with self._write():

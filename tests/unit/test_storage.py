@@ -14,7 +14,7 @@ import pytest
 
 from s3mock.storage.base import Bucket, ObjectMeta, Part, Store, Upload
 from s3mock.storage.generation import MISSING, RowCache
-from s3mock.storage.sqlite_fs import SqliteStore
+from s3mock.storage.sqlite_fs import COMPLETED_KEPT, SqliteStore
 
 
 @pytest.fixture
@@ -229,6 +229,37 @@ def test_an_upload_in_a_deleted_bucket_is_refused(store):
     assert store.delete_bucket("b")
     assert not store.create_upload(Upload("u1", "b", "k", 1.0, "owner", meta("k")))
     assert store.list_uploads("b", "", "", "", 10) == []
+
+
+def complete(store: SqliteStore, upload_id: str, key: str = "mp", mtime: float | None = None) -> ObjectMeta:
+    parts = store.list_parts(upload_id)
+    m = meta(key, size=sum(p.size for p in parts), etag=f"{upload_id}-etag",
+             segments=[(p.blob, p.size) for p in parts], parts_count=len(parts))
+    m.mtime = time.time() if mtime is None else mtime
+    assert store.complete_upload(upload_id, m)
+    return m
+
+
+def test_a_completed_upload_is_remembered_while_its_object_is_current(store):
+    upload_with_parts(store, "u1")
+    done = complete(store, "u1")
+    assert store.get_upload("b", "mp", "u1") is None
+    assert store.completed_upload("b", "mp", "u1") == done
+    assert store.completed_upload("b", "other", "u1") is None       # bound to its key
+    assert store.completed_upload("b", "mp", "u2") is None
+    put_bytes(store, "mp", b"replaced")
+    assert store.completed_upload("b", "mp", "u1") is None
+    # a day-old completion is forgotten, and pruned by the next one
+    upload_with_parts(store, "old")
+    complete(store, "old", key="k2", mtime=time.time() - COMPLETED_KEPT - 1)
+    assert store.completed_upload("b", "k2", "old") is None
+    upload_with_parts(store, "u3")
+    complete(store, "u3", key="k3")
+    ids = {u for (u,) in store.db.execute("SELECT upload_id FROM completed_uploads")}
+    assert ids == {"u1", "u3"}
+    assert store.delete_object("b", "mp") and store.delete_object("b", "k2") and store.delete_object("b", "k3")
+    assert store.delete_bucket("b")
+    assert store.db.execute("SELECT * FROM completed_uploads").fetchall() == []
 
 
 def test_bucket_rows_are_cached_until_any_store_of_the_data_dir_changes_a_bucket(tmp_path, store):
