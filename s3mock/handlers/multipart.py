@@ -334,6 +334,8 @@ async def complete_multipart_upload(ctx: Ctx) -> web.Response:
     meta.mtime, meta.parts_count = time.time(), len(chosen)
     meta.segments = [(p.blob, p.size) for p in chosen]
     meta.checksums, meta.checksum_type = {alg: value}, kind
+    if kind == "COMPOSITE":
+        meta.part_checksums = [p.checksums[alg] for p in chosen]
     result = ctx.store.complete_upload(up.upload_id, meta, expect_etag=expect, expect_absent=absent)
     if result is None:
         return _complete_again(ctx, upload_id, requested)

@@ -39,6 +39,9 @@ class ObjectMeta:
     segments: list[tuple[str, int]] = field(default_factory=list)   # (blob id, size)
     parts_count: int | None = None
     acl: str | None = None
+    # A COMPOSITE multipart object's part checksums, in part order (what GetObject/HeadObject with
+    # partNumber and x-amz-checksum-mode answer); empty for any other object.
+    part_checksums: list[str] = field(default_factory=list)
 
 
 @dataclass

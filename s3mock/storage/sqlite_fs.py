@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
   metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
-  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
+  part_checksums TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads(
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
   owner TEXT NOT NULL, template TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
@@ -49,9 +50,9 @@ CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer
 # S3 documents no period). A record also ends when its object is replaced or deleted.
 COMPLETED_KEPT = 24 * 3600
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
-             "checksum_type, segments, parts_count, acl")
+             "checksum_type, segments, parts_count, acl, part_checksums")
 # A row is written with its listing entry (listing_entry.render), which only listings read.
-_INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.join('?' * 15)})"
+_INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.join('?' * 16)})"
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
@@ -60,12 +61,14 @@ _scan = json.JSONDecoder().scan_once
 
 
 def _obj(row: tuple) -> ObjectMeta:
-    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl) = row
+    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
+     part_sums) = row
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype,
                       {} if headers == "{}" else _scan(headers, 0)[0],
                       {} if metadata == "{}" else _scan(metadata, 0)[0],
                       {} if sums == "{}" else _scan(sums, 0)[0], stype,
-                      list(map(tuple, _scan(segs, 0)[0])), pc, acl)
+                      list(map(tuple, _scan(segs, 0)[0])), pc, acl,
+                      [] if part_sums == "[]" else _scan(part_sums, 0)[0])
 
 
 # json.dumps() builds an encoder per call; one built once writes the same text in a third of the time.
@@ -83,7 +86,8 @@ def _json(value: dict | list) -> str:
 def _obj_row(m: ObjectMeta) -> tuple:
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
             _json(m.headers), _json(m.metadata), _json(m.checksums),
-            m.checksum_type, _json(m.segments), m.parts_count, m.acl, listing_entry.render(m))
+            m.checksum_type, _json(m.segments), m.parts_count, m.acl, _json(m.part_checksums),
+            listing_entry.render(m))
 
 
 def _fields(m: ObjectMeta) -> tuple:
@@ -92,14 +96,15 @@ def _fields(m: ObjectMeta) -> tuple:
     instructions a read)."""
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type, dict(m.headers),
             dict(m.metadata), dict(m.checksums), m.checksum_type, tuple(m.segments),
-            m.parts_count, m.acl)
+            m.parts_count, m.acl, tuple(m.part_checksums))
 
 
 def _from_fields(f: tuple) -> ObjectMeta:
     """A new ObjectMeta, with containers of its own, from the object cache's fields."""
-    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl) = f
+    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
+     part_sums) = f
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype, dict(headers), dict(metadata),
-                      dict(sums), stype, list(segs), pc, acl)
+                      dict(sums), stype, list(segs), pc, acl, list(part_sums))
 
 
 def _cacheable(row: tuple) -> bool:
@@ -138,6 +143,7 @@ class SqliteStore:
         self._buckets = RowCache(self.data_dir / "buckets.gen", BUCKET_CACHE_SIZE)
         self._objects = RowCache(self.data_dir / "objects.gen", OBJECT_CACHE_SIZE)
         self._changed: dict = {}    # object rows the write transaction changed (_object_write)
+        self._add_part_checksums()
         self._add_listing_entries()
 
     def close(self) -> None:
@@ -161,7 +167,19 @@ class SqliteStore:
                 after = rows[-1][:2]
 
     def _has_entry_column(self) -> bool:
-        return any(col[1] == "entry" for col in self.db.execute("PRAGMA table_info(objects)"))
+        return self._has_column("entry")
+
+    def _has_column(self, name: str) -> bool:
+        return any(col[1] == name for col in self.db.execute("PRAGMA table_info(objects)"))
+
+    def _add_part_checksums(self) -> None:
+        """A data dir from before objects kept their part checksums gets the column (empty: its
+        COMPOSITE objects then answer a part's read without the part's checksum)."""
+        if self._has_column("part_checksums"):
+            return
+        with self._write():
+            if not self._has_column("part_checksums"):     # another process may have added it
+                self.db.execute("ALTER TABLE objects ADD COLUMN part_checksums TEXT NOT NULL DEFAULT '[]'")
 
     def recover(self) -> int:
         """Remove temp files and blobs no row points to (what a crash left). Returns blobs removed.

@@ -1,12 +1,15 @@
-"""Multipart uploads with flexible checksums, as Amazon S3 answers them.
+"""Multipart uploads with flexible checksums, and reads of one part, as Amazon S3 answers them.
 
 What the API reference leaves open is taken from AWS's own answers recorded by localstack's
 AWS-validated tests (tests/aws/services/s3/test_s3.snapshot.json: TestS3MultipartUploadChecksum,
-test_multipart_complete_multipart_too_small), named at each test. Expected values are computed here, independently of the server:
+test_get_object_part, test_get_object_part_checksum, test_multipart_complete_multipart_too_small),
+named at each test. Expected values are computed here, independently of the server:
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from botocore.exceptions import ClientError
@@ -170,3 +173,67 @@ def test_complete_without_a_parts_document_and_entity_too_small_fields(s3, bucke
     assert {k: err.get(k) for k in ("ETag", "PartNumber", "ProposedSize", "MinSizeAllowed", "UploadId")} == {
         "ETag": parts[0]["ETag"].strip('"'), "PartNumber": "1", "ProposedSize": "4",
         "MinSizeAllowed": str(PART), "UploadId": None}
+
+
+# ---------------------------------------------------------------- reading one part
+
+def test_a_composite_objects_part_reads_carry_the_parts_checksum(s3, bucket):
+    """test_complete_multipart_parts_checksum_composite, test_get_object_part_checksum[COMPOSITE]."""
+    uid, parts = upload(s3, bucket, "k", DATA, "SHA1")
+    complete(s3, bucket, "k", uid, parts)
+    offset = 0
+    for n, body in enumerate(DATA, 1):
+        for read in (s3.get_object, s3.head_object):
+            r = read(Bucket=bucket, Key="k", PartNumber=n, ChecksumMode="ENABLED")
+            assert r["ResponseMetadata"]["HTTPStatusCode"] == 206
+            assert r["ChecksumSHA1"] == b64(raw_checksum("SHA1", body))
+            assert r["ChecksumType"] == "COMPOSITE"
+            assert r["ContentRange"] == f"bytes {offset}-{offset + len(body) - 1}/{sum(map(len, DATA))}"
+        offset += len(body)
+    # without x-amz-checksum-mode no checksum is shown
+    assert "ChecksumSHA1" not in s3.head_object(Bucket=bucket, Key="k", PartNumber=1)
+
+
+def test_a_full_object_checksums_part_reads(s3, bucket):
+    """test_complete_multipart_parts_checksum_full_object: a part of several has no checksum of
+    its own to show (s3-tests' test_multipart_use_cksum_helper_crc* expect one: S3 sends none);
+    test_get_object_part_checksum[FULL_OBJECT]: a single part is the object, with its checksum."""
+    uid, parts = upload(s3, bucket, "k", DATA, "CRC32C", "FULL_OBJECT")
+    complete(s3, bucket, "k", uid, parts)
+    r = s3.get_object(Bucket=bucket, Key="k", PartNumber=3, ChecksumMode="ENABLED")
+    assert r["Body"].read() == DATA[2] and r["PartsCount"] == 3
+    assert "ChecksumCRC32C" not in r and "ChecksumType" not in r
+    uid, parts = upload(s3, bucket, "one", [b"test content 123"], "CRC32C", "FULL_OBJECT")
+    complete(s3, bucket, "one", uid, parts)
+    r = s3.get_object(Bucket=bucket, Key="one", PartNumber=1, ChecksumMode="ENABLED")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 206 and r["ContentRange"] == "bytes 0-15/16"
+    assert r["ChecksumCRC32C"] == b64(raw_checksum("CRC32C", b"test content 123"))
+    assert r["ChecksumType"] == "FULL_OBJECT"
+
+
+def test_part_one_of_a_single_part_object_is_the_object_with_its_checksum(s3, bucket):
+    """test_get_object_part: 206 with the whole range, and the object's checksum."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"test-123", ChecksumAlgorithm="CRC32")
+    r = s3.get_object(Bucket=bucket, Key="k", PartNumber=1, ChecksumMode="ENABLED")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 206 and r["ContentRange"] == "bytes 0-7/8"
+    assert r["ChecksumCRC32"] == b64(raw_checksum("CRC32", b"test-123"))
+    assert r["Body"].read() == b"test-123"
+
+
+def test_a_part_past_the_last_is_invalid_part_number_with_the_counts(s3, bucket):
+    """test_get_object_part: 416 InvalidPartNumber with PartNumberRequested and ActualPartCount
+    (s3-tests' test_multipart_get_part, test_multipart_single_get_part and
+    test_non_multipart_get_part expect 400 InvalidPart, which is not what S3 answers)."""
+    uid, parts = upload(s3, bucket, "mp", [os.urandom(PART), b"tail"])
+    complete(s3, bucket, "mp", uid, parts)
+    s3.put_object(Bucket=bucket, Key="single", Body=b"test-123")
+    for key, n, count in (("mp", 10, 2), ("mp", 3, 2), ("single", 2, 1)):
+        with pytest.raises(ClientError) as e:
+            s3.get_object(Bucket=bucket, Key=key, PartNumber=n)
+        err = e.value.response["Error"]
+        assert (err["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidPartNumber", 416)
+        assert err["Message"] == "The requested partnumber is not satisfiable"
+        assert (err["PartNumberRequested"], err["ActualPartCount"]) == (str(n), str(count))
+        with pytest.raises(ClientError) as e:
+            s3.head_object(Bucket=bucket, Key=key, PartNumber=n)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 416

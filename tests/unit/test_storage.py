@@ -145,6 +145,26 @@ def test_data_dir_from_before_listing_entries_is_upgraded(tmp_path, store):
         again.close()
 
 
+def test_part_checksums_round_trip_and_a_data_dir_from_before_them_is_upgraded(tmp_path, store):
+    m = meta("mp", size=6, parts_count=2, checksums={"SHA1": "x-2"}, checksum_type="COMPOSITE",
+             segments=[(blob(store, b"abc"), 3), (blob(store, b"def"), 3)], part_checksums=["p1", "p2"])
+    assert store.put_object(m)
+    assert put_bytes(store, "plain", b"x")
+    store.close()
+    again = SqliteStore(tmp_path / "data")
+    assert again.get_object("b", "mp").part_checksums == ["p1", "p2"]
+    again.db.execute("ALTER TABLE objects DROP COLUMN part_checksums")     # the earlier schema
+    again.close()
+    upgraded = SqliteStore(tmp_path / "data")
+    try:
+        assert upgraded.get_object("b", "mp").part_checksums == []
+        assert upgraded.get_object("b", "plain").size == 1
+        assert upgraded.put_object(m)
+        assert upgraded.get_object("b", "mp") == m
+    finally:
+        upgraded.close()
+
+
 def test_replace_and_delete_drop_old_blobs(store):
     first = put_bytes(store, "k", b"one")
     second = put_bytes(store, "k", b"two")
@@ -299,7 +319,7 @@ def test_object_rows_are_cached_until_another_store_of_the_data_dir_changes_an_o
         assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
         assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
         assert statements == ["SELECT bucket, key, size, etag, mtime, owner, content_type, headers, "
-                              "metadata, checksums, checksum_type, segments, parts_count, acl FROM "
+                              "metadata, checksums, checksum_type, segments, parts_count, acl, part_checksums FROM "
                               "objects WHERE bucket='b' AND key='gone'"]
         # What a caller does to an ObjectMeta it was handed, or to one it wrote, is not cached.
         kept = copy.deepcopy(first)
