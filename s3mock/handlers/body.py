@@ -48,7 +48,10 @@ def is_chunked(ctx: Ctx) -> bool:
     return sha.startswith("STREAMING-") or "aws-chunked" in ctx.headers.get("Content-Encoding", "")
 
 
-def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
+def integrity(ctx: Ctx, default_algorithm: str | None = None, flexible: bool = True) -> Integrity:
+    """What to verify of the body. Without `flexible`, x-amz-checksum-* headers are not the body's
+    (CompleteMultipartUpload's name the object the upload becomes) and only Content-MD5 and a
+    signed payload hash are checked."""
     h = ctx.headers
     out = Integrity()
     md5 = h.get("Content-MD5")
@@ -61,7 +64,7 @@ def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
             raise S3Error("InvalidDigest", **{"Content-MD5": md5})
     names = ctx.header_names()
     found = [(checksums.algorithm_of_header(n), n, h[n]) for n in _CHECKSUM_NAMES.findall(names)
-             if n not in _NOT_CHECKSUMS] if "\nx-amz-checksum-" in names else []
+             if n not in _NOT_CHECKSUMS] if flexible and "\nx-amz-checksum-" in names else []
     unknown = [n for alg, n, _ in found if alg is None]
     if unknown:
         raise S3Error("InvalidRequest", f"The algorithm type you specified in {unknown[0].lower()} "
@@ -74,7 +77,7 @@ def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
         if not checksums.is_valid(alg, value):
             raise S3Error("InvalidRequest", f"Value for {name.lower()} header is invalid.")
         out.algorithm, out.value = alg, value
-    trailer = h.get("x-amz-trailer")
+    trailer = h.get("x-amz-trailer") if flexible else None
     if trailer:
         alg = checksums.algorithm_of_header(trailer.strip())
         if alg is None:
@@ -84,7 +87,7 @@ def integrity(ctx: Ctx, default_algorithm: str | None = None) -> Integrity:
             raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
                           "checksum Types are not allowed.")
         out.algorithm, out.trailer = alg, True
-    sdk = h.get("x-amz-sdk-checksum-algorithm")
+    sdk = h.get("x-amz-sdk-checksum-algorithm") if flexible else None
     if sdk and not out.algorithm:
         if sdk.upper() not in checksums.ALGORITHMS:
             raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please "
@@ -185,11 +188,12 @@ async def raw_chunks(ctx: Ctx, trailers: dict[str, str]) -> AsyncIterator[bytes]
         raise S3Error("IncompleteBody")
 
 
-async def read_all(ctx: Ctx, limit: int) -> bytes:
-    """A small body (XML documents), checked against Content-MD5 / checksum headers."""
+async def read_all(ctx: Ctx, limit: int, flexible: bool = True) -> bytes:
+    """A small body (XML documents), checked against Content-MD5 / checksum headers (those only
+    with `flexible`: see integrity())."""
     if declared_length(ctx) > limit:
         raise S3Error("MaxMessageLengthExceeded")
-    want = integrity(ctx)
+    want = integrity(ctx, flexible=flexible)
     parts: list[bytes] = []
     size = 0
     trailers: dict[str, str] = {}

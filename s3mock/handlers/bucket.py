@@ -81,7 +81,11 @@ async def create_bucket(ctx: Ctx) -> web.Response:
 
 @handles(Op.DeleteBucket)
 async def delete_bucket(ctx: Ctx) -> web.Response:
-    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html"""
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
+
+    A bucket whose only content is uploads in progress is deleted, and the uploads with it: S3
+    does so (tried on AWS in the review of ceph/ceph#15630; scality/cloudserver#1591,
+    basho/riak_cs#475)."""
     ctx.require_bucket()
     if not ctx.store.delete_bucket(ctx.bucket or ""):
         raise S3Error("BucketNotEmpty", BucketName=ctx.bucket)

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
   metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
-  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
+  part_checksums TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads(
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
   owner TEXT NOT NULL, template TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
@@ -35,16 +36,23 @@ CREATE TABLE IF NOT EXISTS parts(
   upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, blob TEXT NOT NULL, checksums TEXT NOT NULL,
   PRIMARY KEY(upload_id, number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS completed_uploads(
+  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
+  mtime REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads(mtime);
 CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
 BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucket changes
 OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
 CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached
+# How long a completed upload id can be completed again with the same answer (s3mock's choice:
+# S3 documents no period). A record also ends when its object is replaced or deleted.
+COMPLETED_KEPT = 24 * 3600
 _OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
-             "checksum_type, segments, parts_count, acl")
+             "checksum_type, segments, parts_count, acl, part_checksums")
 # A row is written with its listing entry (listing_entry.render), which only listings read.
-_INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.join('?' * 15)})"
+_INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.join('?' * 16)})"
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
@@ -53,12 +61,14 @@ _scan = json.JSONDecoder().scan_once
 
 
 def _obj(row: tuple) -> ObjectMeta:
-    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl) = row
+    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
+     part_sums) = row
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype,
                       {} if headers == "{}" else _scan(headers, 0)[0],
                       {} if metadata == "{}" else _scan(metadata, 0)[0],
                       {} if sums == "{}" else _scan(sums, 0)[0], stype,
-                      list(map(tuple, _scan(segs, 0)[0])), pc, acl)
+                      list(map(tuple, _scan(segs, 0)[0])), pc, acl,
+                      [] if part_sums == "[]" else _scan(part_sums, 0)[0])
 
 
 # json.dumps() builds an encoder per call; one built once writes the same text in a third of the time.
@@ -76,7 +86,8 @@ def _json(value: dict | list) -> str:
 def _obj_row(m: ObjectMeta) -> tuple:
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
             _json(m.headers), _json(m.metadata), _json(m.checksums),
-            m.checksum_type, _json(m.segments), m.parts_count, m.acl, listing_entry.render(m))
+            m.checksum_type, _json(m.segments), m.parts_count, m.acl, _json(m.part_checksums),
+            listing_entry.render(m))
 
 
 def _fields(m: ObjectMeta) -> tuple:
@@ -85,14 +96,15 @@ def _fields(m: ObjectMeta) -> tuple:
     instructions a read)."""
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type, dict(m.headers),
             dict(m.metadata), dict(m.checksums), m.checksum_type, tuple(m.segments),
-            m.parts_count, m.acl)
+            m.parts_count, m.acl, tuple(m.part_checksums))
 
 
 def _from_fields(f: tuple) -> ObjectMeta:
     """A new ObjectMeta, with containers of its own, from the object cache's fields."""
-    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl) = f
+    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
+     part_sums) = f
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype, dict(headers), dict(metadata),
-                      dict(sums), stype, list(segs), pc, acl)
+                      dict(sums), stype, list(segs), pc, acl, list(part_sums))
 
 
 def _cacheable(row: tuple) -> bool:
@@ -131,6 +143,7 @@ class SqliteStore:
         self._buckets = RowCache(self.data_dir / "buckets.gen", BUCKET_CACHE_SIZE)
         self._objects = RowCache(self.data_dir / "objects.gen", OBJECT_CACHE_SIZE)
         self._changed: dict = {}    # object rows the write transaction changed (_object_write)
+        self._add_part_checksums()
         self._add_listing_entries()
 
     def close(self) -> None:
@@ -154,7 +167,19 @@ class SqliteStore:
                 after = rows[-1][:2]
 
     def _has_entry_column(self) -> bool:
-        return any(col[1] == "entry" for col in self.db.execute("PRAGMA table_info(objects)"))
+        return self._has_column("entry")
+
+    def _has_column(self, name: str) -> bool:
+        return any(col[1] == name for col in self.db.execute("PRAGMA table_info(objects)"))
+
+    def _add_part_checksums(self) -> None:
+        """A data dir from before objects kept their part checksums gets the column (empty: its
+        COMPOSITE objects then answer a part's read without the part's checksum)."""
+        if self._has_column("part_checksums"):
+            return
+        with self._write():
+            if not self._has_column("part_checksums"):     # another process may have added it
+                self.db.execute("ALTER TABLE objects ADD COLUMN part_checksums TEXT NOT NULL DEFAULT '[]'")
 
     def recover(self) -> int:
         """Remove temp files and blobs no row points to (what a crash left). Returns blobs removed.
@@ -229,18 +254,23 @@ class SqliteStore:
             return cur.rowcount == 1
 
     def bucket_is_empty(self, name: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", (name,)).fetchone()
-        if row:
-            return False
-        return not self.db.execute("SELECT 1 FROM uploads WHERE bucket=? LIMIT 1", (name,)).fetchone()
+        """No objects (uploads in progress do not count: S3 deletes a bucket that has only those)."""
+        return not self.db.execute("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", (name,)).fetchone()
 
     def delete_bucket(self, name: str) -> bool:
-        """False if it has objects or uploads in progress."""
+        """Delete the bucket with its uploads in progress; False if it has objects. The rows go in
+        one commit, the parts' blobs after it (a crash between leaves orphans recover() removes)."""
         with self._bucket_write(name):
             if not self.bucket_is_empty(name):
                 return False
+            uploads = "SELECT upload_id FROM uploads WHERE bucket=?"
+            blobs = [b for (b,) in self.db.execute(
+                f"DELETE FROM parts WHERE upload_id IN ({uploads}) RETURNING blob", (name,))]
+            self.db.execute("DELETE FROM uploads WHERE bucket=?", (name,))
+            self.db.execute("DELETE FROM completed_uploads WHERE bucket=?", (name,))
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
-            return True
+        self.blobs.unlink(blobs)
+        return True
 
     def set_bucket_config(self, name: str, **values: object) -> None:
         cols = ", ".join(f"{k}=?" for k in values)
@@ -400,11 +430,15 @@ class SqliteStore:
                     return out
 
     # multipart uploads
-    def create_upload(self, up: Upload) -> None:
+    def create_upload(self, up: Upload) -> bool:
+        """False if the bucket is gone (deleted since the handler read it)."""
         with self._write():
-            self.db.execute("INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?)",
-                            (up.upload_id, up.bucket, up.key, up.initiated, up.owner,
-                             _meta_to_json(up.template), up.checksum_algorithm, up.checksum_type))
+            cur = self.db.execute("INSERT INTO uploads SELECT ?,?,?,?,?,?,?,? WHERE EXISTS "
+                                  "(SELECT 1 FROM buckets WHERE name=?)",
+                                  (up.upload_id, up.bucket, up.key, up.initiated, up.owner,
+                                   _meta_to_json(up.template), up.checksum_algorithm,
+                                   up.checksum_type, up.bucket))
+            return cur.rowcount == 1
 
     def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload | None:
         row = self.db.execute("SELECT upload_id, bucket, key, initiated, owner, template, "
@@ -451,8 +485,9 @@ class SqliteStore:
 
     def complete_upload(self, upload_id: str, meta: ObjectMeta, expect_etag: str | None = None,
                         expect_absent: bool = False) -> bool | None:
-        """Turn the upload into the object (its parts' blobs become its segments) in one commit.
-        None if the upload is gone, False if a condition on the current object failed."""
+        """Turn the upload into the object (its parts' blobs become its segments) in one commit,
+        remembered as completed (completed_upload). None if the upload is gone, False if a
+        condition on the current object failed."""
         with self._object_write():
             if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
                 return None
@@ -462,10 +497,26 @@ class SqliteStore:
                 return False
             self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
             self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            self.db.execute("DELETE FROM completed_uploads WHERE mtime < ?", (meta.mtime - COMPLETED_KEPT,))
+            self.db.execute("INSERT OR REPLACE INTO completed_uploads VALUES (?,?,?,?,?)",
+                            (upload_id, meta.bucket, meta.key, meta.etag, meta.mtime))
         keep = {s[0] for s in meta.segments}
         self.blobs.unlink(b for b in blobs if b not in keep)
         self._drop_replaced(meta, old)
         return True
+
+    def completed_upload(self, bucket: str, key: str, upload_id: str) -> ObjectMeta | None:
+        """The object the upload became, while it is still the key's current object and the upload
+        was completed less than COMPLETED_KEPT ago; else None."""
+        row = self.db.execute("SELECT etag, mtime FROM completed_uploads WHERE upload_id=? AND "
+                              "bucket=? AND key=? AND mtime >= ?",
+                              (upload_id, bucket, key, time.time() - COMPLETED_KEPT)).fetchone()
+        if row is None:
+            return None
+        current = self.get_object(bucket, key)
+        if current is None or (current.etag, current.mtime) != tuple(row):
+            return None
+        return current
 
     def abort_upload(self, upload_id: str) -> bool:
         with self._write():

@@ -10,11 +10,15 @@ import base64
 import hashlib
 import io
 import os
+import uuid
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
+
+from support import blob_files, client, referenced_blobs
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -369,3 +373,160 @@ def test_composite_upload_requires_part_checksums_on_complete(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="c", UploadId=up["UploadId"], MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32C": part["ChecksumCRC32C"]}]})
     assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"x"
+
+
+# ---------------------------------------------------------------- DeleteBucket with uploads
+
+def test_delete_bucket_discards_its_uploads_in_progress_and_their_parts(s3, server):
+    """S3 deletes a bucket whose only content is uploads in progress, and the uploads with it
+    (tried on AWS in the review of ceph/ceph#15630; scality/cloudserver#1591; basho/riak_cs#475)."""
+    name = f"b-{uuid.uuid4().hex[:20]}"
+    s3.create_bucket(Bucket=name)
+    before = referenced_blobs(server.data_dir)
+    uploads = [s3.create_multipart_upload(Bucket=name, Key=k)["UploadId"] for k in ("a", "b", "a")]
+    upload_parts(s3, name, "a", uploads[0], [b"one", b"two"])
+    upload_parts(s3, name, "b", uploads[1], [b"three"])
+    part_blobs = referenced_blobs(server.data_dir) - before
+    assert len(part_blobs) == 3 and part_blobs <= blob_files(server.data_dir)
+
+    assert s3.delete_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket=name)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert not part_blobs & blob_files(server.data_dir)      # no orphan part files
+    # a bucket of the same name starts with no uploads: the old ones are gone, not hidden
+    s3.create_bucket(Bucket=name)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=name)
+    with pytest.raises(ClientError) as e:
+        s3.list_parts(Bucket=name, Key="a", UploadId=uploads[0])
+    assert error_of(e) == ("NoSuchUpload", 404)
+
+
+def test_delete_bucket_with_objects_and_uploads_keeps_both(s3, bucket):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = upload_parts(s3, bucket, "k", uid, [b"part"])
+    s3.put_object(Bucket=bucket, Key="obj", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert error_of(e) == ("BucketNotEmpty", 409)
+    assert complete(s3, bucket, "k", uid, parts)["ETag"] == multipart_etag([b"part"])
+
+
+# ---------------------------------------------------------------- CompleteMultipartUpload again
+
+def test_completing_again_answers_as_the_first_time(s3, bucket, data):
+    """A completed upload completed again with the same parts gets the first answer, and the
+    object stays as it is (recorded against S3 in minio/minio#13318 and adobe/S3Mock#2586)."""
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = upload_parts(s3, bucket, "k", uid, data)
+    first = complete(s3, bucket, "k", uid, parts)
+    modified = s3.head_object(Bucket=bucket, Key="k")["LastModified"]
+    again = complete(s3, bucket, "k", uid, parts)
+    keys = ("Location", "Bucket", "Key", "ETag", "ChecksumCRC64NVME", "ChecksumType")
+    assert {k: again[k] for k in keys} == {k: first[k] for k in keys}
+    assert again["ETag"] == multipart_etag(data)
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert head["LastModified"] == modified and head["ETag"] == first["ETag"]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"".join(data)
+    # the upload itself stays gone
+    with pytest.raises(ClientError) as e:
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=uid)
+    assert error_of(e) == ("NoSuchUpload", 404)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
+def test_completing_again_with_other_parts_or_after_a_change_is_no_such_upload(s3, bucket, data):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = upload_parts(s3, bucket, "k", uid, data)
+    complete(s3, bucket, "k", uid, parts)
+    for other in (parts[:2], parts[1:]):
+        with pytest.raises(ClientError) as e:
+            complete(s3, bucket, "k", uid, other)
+        assert error_of(e) == ("NoSuchUpload", 404)
+    # another key, or the object replaced or deleted: the completion is no longer answered
+    with pytest.raises(ClientError) as e:
+        complete(s3, bucket, "other", uid, parts)
+    assert error_of(e) == ("NoSuchUpload", 404)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"new")
+    with pytest.raises(ClientError) as e:
+        complete(s3, bucket, "k", uid, parts)
+    assert error_of(e) == ("NoSuchUpload", 404)
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"new"
+
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = upload_parts(s3, bucket, "k", uid, [b"small"])
+    complete(s3, bucket, "k", uid, parts)
+    s3.delete_object(Bucket=bucket, Key="k")
+    with pytest.raises(ClientError) as e:
+        complete(s3, bucket, "k", uid, parts)
+    assert error_of(e) == ("NoSuchUpload", 404)
+
+
+def test_two_completions_at_once_both_succeed_with_one_object(endpoint, bucket, data):
+    clients = [client(endpoint) for _ in range(4)]
+    uid = clients[0].create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = upload_parts(clients[0], bucket, "k", uid, data)
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answers = list(pool.map(lambda c: complete(c, bucket, "k", uid, parts)["ETag"], clients))
+    assert answers == [multipart_etag(data)] * len(clients)
+    assert clients[0].get_object(Bucket=bucket, Key="k")["Body"].read() == b"".join(data)
+
+
+# ---------------------------------------------------------------- a part sent twice
+
+def test_a_part_listed_twice_counts_as_listed_last(s3, bucket):
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    b = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1, Body=b"B" * 8)["ETag"]
+    a = s3.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1, Body=b"A" * 8)["ETag"]
+    with pytest.raises(ClientError) as e:       # the earlier entry's part was replaced
+        complete(s3, bucket, "k", uid, [{"PartNumber": 1, "ETag": a}, {"PartNumber": 1, "ETag": b}])
+    assert error_of(e) == ("InvalidPart", 400)
+    done = complete(s3, bucket, "k", uid, [{"PartNumber": 1, "ETag": b}, {"PartNumber": 1, "ETag": a}])
+    assert done["ETag"] == multipart_etag([b"A" * 8])
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"A" * 8
+
+
+class _SendsAnotherPartMidway(io.RawIOBase):
+    """A part body that, when it has been read once, uploads the same part number again, so that
+    the second send finishes first (s3-tests' test_multipart_resend_first_finishes_last)."""
+
+    def __init__(self, data: bytes, resend):
+        self.buf, self.resend, self.fired = io.BytesIO(data), resend, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self.buf.readinto(b)
+        if not n and not self.fired:
+            self.fired = True
+            self.resend()
+        return n
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos, whence=0):
+        return self.buf.seek(pos, whence)
+
+    def tell(self):
+        return self.buf.tell()
+
+
+def test_a_part_resent_while_its_first_send_is_in_flight(endpoint, bucket):
+    first, second = client(endpoint), client(endpoint)
+    uid = first.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    finished: list[str] = []
+
+    def resend():
+        if not finished:
+            finished.append(second.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1,
+                                               Body=b"B" * 8)["ETag"])
+
+    body = io.BufferedReader(_SendsAnotherPartMidway(b"A" * 8, resend))
+    finished.append(first.upload_part(Bucket=bucket, Key="k", UploadId=uid, PartNumber=1,
+                                      Body=body)["ETag"])
+    assert finished == [f'"{md5_hex(b"B" * 8)}"', f'"{md5_hex(b"A" * 8)}"']
+    done = complete(first, bucket, "k", uid, [{"PartNumber": 1, "ETag": e} for e in finished])
+    assert done["ETag"] == multipart_etag([b"A" * 8])
+    assert first.get_object(Bucket=bucket, Key="k")["Body"].read() == b"A" * 8

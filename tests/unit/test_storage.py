@@ -14,7 +14,7 @@ import pytest
 
 from s3mock.storage.base import Bucket, ObjectMeta, Part, Store, Upload
 from s3mock.storage.generation import MISSING, RowCache
-from s3mock.storage.sqlite_fs import SqliteStore
+from s3mock.storage.sqlite_fs import COMPLETED_KEPT, SqliteStore
 
 
 @pytest.fixture
@@ -145,6 +145,26 @@ def test_data_dir_from_before_listing_entries_is_upgraded(tmp_path, store):
         again.close()
 
 
+def test_part_checksums_round_trip_and_a_data_dir_from_before_them_is_upgraded(tmp_path, store):
+    m = meta("mp", size=6, parts_count=2, checksums={"SHA1": "x-2"}, checksum_type="COMPOSITE",
+             segments=[(blob(store, b"abc"), 3), (blob(store, b"def"), 3)], part_checksums=["p1", "p2"])
+    assert store.put_object(m)
+    assert put_bytes(store, "plain", b"x")
+    store.close()
+    again = SqliteStore(tmp_path / "data")
+    assert again.get_object("b", "mp").part_checksums == ["p1", "p2"]
+    again.db.execute("ALTER TABLE objects DROP COLUMN part_checksums")     # the earlier schema
+    again.close()
+    upgraded = SqliteStore(tmp_path / "data")
+    try:
+        assert upgraded.get_object("b", "mp").part_checksums == []
+        assert upgraded.get_object("b", "plain").size == 1
+        assert upgraded.put_object(m)
+        assert upgraded.get_object("b", "mp") == m
+    finally:
+        upgraded.close()
+
+
 def test_replace_and_delete_drop_old_blobs(store):
     first = put_bytes(store, "k", b"one")
     second = put_bytes(store, "k", b"two")
@@ -181,6 +201,85 @@ def test_bucket_lifecycle(store):
     store.delete_object("b", "k")
     assert store.delete_bucket("b")
     assert store.get_bucket("b") is None
+
+
+def upload_with_parts(store: SqliteStore, upload_id: str, bucket: str = "b", n: int = 2) -> list[str]:
+    """An upload in progress with n parts; their blob ids."""
+    assert store.create_upload(Upload(upload_id, bucket, "mp", 1.0, "owner", meta("mp", bucket)))
+    blobs = [blob(store, b"part %d" % i) for i in range(n)]
+    for i, b in enumerate(blobs, 1):
+        assert store.put_part(upload_id, Part(i, 6, f"e{i}", 1.0, b))
+    return blobs
+
+
+def test_delete_bucket_discards_its_uploads_and_their_blobs(store):
+    """S3 deletes a bucket whose only content is uploads in progress, and the uploads with it."""
+    store.create_bucket(Bucket("other", 0, "owner", "us-east-1"))
+    gone = upload_with_parts(store, "u1") + upload_with_parts(store, "u2", n=1)
+    assert store.create_upload(Upload("u3", "b", "empty", 1.0, "owner", meta("empty")))
+    kept = upload_with_parts(store, "u4", bucket="other")
+    obj = put_bytes(store, "k", b"object")
+    assert not store.delete_bucket("b")                     # an object: BucketNotEmpty
+    assert [p.number for p in store.list_parts("u1")] == [1, 2]
+    store.delete_object("b", "k")
+    assert store.delete_bucket("b")
+    assert store.get_bucket("b") is None
+    assert not any(os.path.exists(store.blobs.path(b)) for b in gone + [obj.segments[0][0]])
+    assert store.blobs.all_ids() == set(kept)
+    assert store.db.execute("SELECT upload_id FROM uploads").fetchall() == [("u4",)]
+    assert store.db.execute("SELECT upload_id FROM parts").fetchall() == [("u4",), ("u4",)]
+
+
+def test_a_crash_between_delete_bucket_and_its_blobs_leaves_orphans_recover_removes(
+        tmp_path, store, monkeypatch):
+    blobs = upload_with_parts(store, "u1")
+    monkeypatch.setattr(store.blobs, "unlink", lambda ids: None)    # killed right after the commit
+    assert store.delete_bucket("b")
+    assert all(os.path.exists(store.blobs.path(b)) for b in blobs)
+    store.close()
+    again = SqliteStore(tmp_path / "data")
+    try:
+        assert again.recover() == 2
+        assert again.blobs.all_ids() == set()
+    finally:
+        again.close()
+
+
+def test_an_upload_in_a_deleted_bucket_is_refused(store):
+    assert store.delete_bucket("b")
+    assert not store.create_upload(Upload("u1", "b", "k", 1.0, "owner", meta("k")))
+    assert store.list_uploads("b", "", "", "", 10) == []
+
+
+def complete(store: SqliteStore, upload_id: str, key: str = "mp", mtime: float | None = None) -> ObjectMeta:
+    parts = store.list_parts(upload_id)
+    m = meta(key, size=sum(p.size for p in parts), etag=f"{upload_id}-etag",
+             segments=[(p.blob, p.size) for p in parts], parts_count=len(parts))
+    m.mtime = time.time() if mtime is None else mtime
+    assert store.complete_upload(upload_id, m)
+    return m
+
+
+def test_a_completed_upload_is_remembered_while_its_object_is_current(store):
+    upload_with_parts(store, "u1")
+    done = complete(store, "u1")
+    assert store.get_upload("b", "mp", "u1") is None
+    assert store.completed_upload("b", "mp", "u1") == done
+    assert store.completed_upload("b", "other", "u1") is None       # bound to its key
+    assert store.completed_upload("b", "mp", "u2") is None
+    put_bytes(store, "mp", b"replaced")
+    assert store.completed_upload("b", "mp", "u1") is None
+    # a day-old completion is forgotten, and pruned by the next one
+    upload_with_parts(store, "old")
+    complete(store, "old", key="k2", mtime=time.time() - COMPLETED_KEPT - 1)
+    assert store.completed_upload("b", "k2", "old") is None
+    upload_with_parts(store, "u3")
+    complete(store, "u3", key="k3")
+    ids = {u for (u,) in store.db.execute("SELECT upload_id FROM completed_uploads")}
+    assert ids == {"u1", "u3"}
+    assert store.delete_object("b", "mp") and store.delete_object("b", "k2") and store.delete_object("b", "k3")
+    assert store.delete_bucket("b")
+    assert store.db.execute("SELECT * FROM completed_uploads").fetchall() == []
 
 
 def test_bucket_rows_are_cached_until_any_store_of_the_data_dir_changes_a_bucket(tmp_path, store):
@@ -220,7 +319,7 @@ def test_object_rows_are_cached_until_another_store_of_the_data_dir_changes_an_o
         assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
         assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
         assert statements == ["SELECT bucket, key, size, etag, mtime, owner, content_type, headers, "
-                              "metadata, checksums, checksum_type, segments, parts_count, acl FROM "
+                              "metadata, checksums, checksum_type, segments, parts_count, acl, part_checksums FROM "
                               "objects WHERE bucket='b' AND key='gone'"]
         # What a caller does to an ObjectMeta it was handed, or to one it wrote, is not cached.
         kept = copy.deepcopy(first)
