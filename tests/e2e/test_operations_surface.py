@@ -484,6 +484,14 @@ def traffic(endpoint: str, bucket: str) -> dict[str, str]:
     ids["preflight"] = h["x-amz-request-id"]
     status, h, _ = http("HEAD", f"{endpoint}/{bucket}/hello.txt", {"Origin": "http://other.test"})
     ids["head-no-rule"] = h["x-amz-request-id"]
+    # an operation s3mock does not have: named, and its caller's refusal or NotImplemented logged
+    status, h, _ = http("GET", f"{endpoint}/{bucket}/hello.txt?tagging")
+    assert status == 403
+    ids["unimplemented-anonymous"] = h["x-amz-request-id"]
+    with pytest.raises(ClientError) as e:
+        s3.get_object_tagging(Bucket=bucket, Key="hello.txt")
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+    ids["unimplemented"] = e.value.response["ResponseMetadata"]["RequestId"]
     return ids
 
 
@@ -493,6 +501,8 @@ EXPECTED = {   # label -> (method, op, status, bytes, principal, cors); bytes No
     "signed-get": ("GET", "GetObject", "200", "5", "test", "n/a"),
     "preflight": ("OPTIONS", "Preflight", "403", None, "-", "refused"),
     "head-no-rule": ("HEAD", "HeadObject", "403", "0", "anonymous", "none"),
+    "unimplemented-anonymous": ("GET", "GetObjectTagging", "403", None, "anonymous", "n/a"),
+    "unimplemented": ("GET", "GetObjectTagging", "501", None, "test", "n/a"),
 }
 
 
