@@ -37,10 +37,10 @@ def _now() -> str:
 
 
 def values(request, response, seconds: float) -> tuple:
-    """NAMES' values: time, method, path (without the query), op (the S3 operation, `-` when
-    none), status, bytes (the response body's length; 0 for HEAD), ms, principal (access key,
-    `anonymous`, or `-` when authentication failed), cors (`n/a`, `none`, `refused` or `rule:N`),
-    request_id."""
+    """NAMES' values: time, method, path (without the query; `/bucket/key` in either addressing
+    style), op (the S3 operation, `-` when none), status, bytes (the response body's length; 0 for
+    HEAD), ms, principal (access key, `anonymous`, or `-` when authentication failed), cors (`n/a`,
+    `none`, `refused` or `rule:N`), request_id."""
     try:
         ex = request[EXCHANGE]
     except KeyError:            # refused by aiohttp before the steps ran
@@ -51,9 +51,12 @@ def values(request, response, seconds: float) -> tuple:
         user = ex.principal.user
         who = user.access_key if user is not None else "anonymous"
     method = request.method
+    route = ex.route if ex is not None else None
     path = ex.path if ex is not None and ex.path is not None else request.raw_path.partition("?")[0]
-    return (_now(), method, path,
-            ex.route.op._name_ if ex is not None and ex.route is not None else "-",
+    if route is not None and route.virtual_host and route.bucket:
+        # the bucket named in both addressing styles: /bucket/key
+        path = "/" + route.bucket + (path if path != "/" else "")
+    return (_now(), method, path, route.op._name_ if route is not None else "-",
             response.status, 0 if method == "HEAD" else response.content_length or 0,
             int(seconds * 100_000 + 0.5) / 100, who, ex.cors_log if ex is not None else "n/a",
             ex.request_id if ex is not None else "-")

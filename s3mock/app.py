@@ -126,7 +126,7 @@ class Service:
         if path.startswith(ADMIN_PREFIX) or (method, path) in ADMIN:
             return None     # /_s3mock/... tooling, and the exact health paths other tools poll
         resolved = ex.route = resolve(method, host, path, query_names(query) if query else (),
-                                      request.headers, self.domain)
+                                      request.headers, self.domain, query)
         return resolved
 
     def cors(self, request: web.Request, ex: Exchange, resolved: Resolved) -> web.Response | None:
@@ -178,12 +178,12 @@ class Service:
             if admin is None:
                 raise S3Error("NotImplemented")
             return await admin(request, self.settings, store, self.cors_cache)
-        handler = HANDLERS.get(resolved.op)
-        if handler is None:
-            raise S3Error("NotImplemented")
         ctx = Ctx(request, self.settings, store, resolved.op, resolved.bucket, resolved.key,
                   ex.principal, ex.request_id, chunk_verifier=ex.chunks, params=resolved.params)
         authorize(ctx, resolved.perm)
+        handler = HANDLERS.get(resolved.op)
+        if handler is None:
+            raise S3Error("NotImplemented")     # an S3 operation s3mock does not have, authorized
         return await handler(ctx)
 
 

@@ -3,10 +3,12 @@ the bucket's or the object's ACL before the handler runs."""
 
 from __future__ import annotations
 
+from multidict import istr
+
 from s3mock.auth import acl
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx
-from s3mock.operations import PERM_NONE, PERM_OWNER, Op, Perm
+from s3mock.operations import PERM_NONE, PERM_OWNER, PERM_USER, Op, Perm
 from s3mock.storage.base import Bucket, ObjectMeta
 
 # Canonical id S3 gives objects written anonymously.
@@ -17,7 +19,14 @@ INITIATOR_OPS = frozenset({Op.ListParts, Op.AbortMultipartUpload})
 # GetObjectAttributes is s3:GetObject plus s3:GetObjectAttributes: READ on the object in ACL terms
 # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html, Permissions).
 OBJECT_ACL_OPS = frozenset({Op.GetObject, Op.HeadObject, Op.GetObjectAcl, Op.PutObjectAcl,
-                            Op.GetObjectAttributes})
+                            Op.GetObjectAttributes, Op.GetObjectTagging, Op.GetObjectRetention,
+                            Op.GetObjectLegalHold, Op.GetObjectTorrent, Op.SelectObjectContent,
+                            Op.GetObjectAnnotation, Op.ListObjectAnnotations, Op.GetPart})
+# Bucket owner condition (userguide/bucket-owner-condition.html): the account the caller expects
+# to own the bucket; s3mock's accounts are its users, named by canonical id. CreateBucket and
+# ListBuckets ignore it (Perm.NONE); CopyObject and UploadPartCopy check the source's too.
+EXPECTED_OWNER = istr("x-amz-expected-bucket-owner")
+SOURCE_EXPECTED_OWNER = istr("x-amz-source-expected-bucket-owner")
 
 
 def bucket_acl(b: Bucket) -> acl.Acl:
@@ -43,15 +52,29 @@ def allowed(who: str | None, policy: acl.Acl, perm: Perm) -> bool:
     return acl.allows(policy, who, perm.value)
 
 
+def check_expected_owner(ctx: Ctx, b: Bucket, header: istr = EXPECTED_OWNER) -> None:
+    """AccessDenied when the request names an expected bucket owner other than b's."""
+    expected = ctx.headers.get(header)
+    if expected is not None and expected != b.owner:
+        raise S3Error("AccessDenied")
+
+
 def authorize(ctx: Ctx, perm: Perm) -> None:
     """Raise AccessDenied unless the principal may do ctx.op. A missing bucket is left to the
     handler (NoSuchBucket); a missing key is NoSuchKey only for those who may list the bucket."""
-    if perm is PERM_NONE or ctx.bucket is None:
+    if perm is PERM_NONE:
+        return
+    if perm is PERM_USER:
+        if ctx.principal.canonical_id is None:
+            raise S3Error("AccessDenied")
+        return
+    if ctx.bucket is None:
         return
     b = ctx.bucket_row()
     ctx._bucket = (b,)
     if b is None:
         return
+    check_expected_owner(ctx, b)
     who = ctx.principal.canonical_id
     if perm is PERM_OWNER:
         if who != b.owner:

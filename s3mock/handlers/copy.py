@@ -12,7 +12,8 @@ from s3mock import checksums, conditions
 from s3mock.dates import iso8601
 from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import allowed, bucket_acl, can_read_object
+from s3mock.handlers.access import (SOURCE_EXPECTED_OWNER, allowed, bucket_acl, can_read_object,
+                                    check_expected_owner)
 from s3mock.handlers.common import check_key, checksum_elements, quoted, xml_response
 from s3mock.handlers.object import new_meta, write_conditions
 from s3mock.operations import Op, Perm
@@ -36,6 +37,7 @@ def copy_source(ctx: Ctx) -> ObjectMeta:
     source_bucket = ctx.store.get_bucket(bucket)
     if source_bucket is None:
         raise S3Error("NoSuchBucket", BucketName=bucket)
+    check_expected_owner(ctx, source_bucket, SOURCE_EXPECTED_OWNER)
     src = ctx.store.get_object(bucket, key)
     if src is None:
         # Only those who may list the source bucket learn that the key does not exist.

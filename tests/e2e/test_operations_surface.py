@@ -484,6 +484,24 @@ def traffic(endpoint: str, bucket: str) -> dict[str, str]:
     ids["preflight"] = h["x-amz-request-id"]
     status, h, _ = http("HEAD", f"{endpoint}/{bucket}/hello.txt", {"Origin": "http://other.test"})
     ids["head-no-rule"] = h["x-amz-request-id"]
+    # an operation s3mock does not have: named, and its caller's refusal or NotImplemented logged
+    status, h, _ = http("GET", f"{endpoint}/{bucket}/hello.txt?tagging")
+    assert status == 403
+    ids["unimplemented-anonymous"] = h["x-amz-request-id"]
+    with pytest.raises(ClientError) as e:
+        s3.get_object_tagging(Bucket=bucket, Key="hello.txt")
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+    ids["unimplemented"] = e.value.response["ResponseMetadata"]["RequestId"]
+    # virtual-host style (through the server as proxy: <bucket>.localhost needs no DNS)
+    port = endpoint.rsplit(":", 1)[1]
+    vs3 = client(f"http://localhost:{port}", s3={"addressing_style": "virtual"}, proxies={"http": endpoint})
+    ids["virtual-put"] = vs3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello")[
+        "ResponseMetadata"]["RequestId"]
+    up = vs3.create_multipart_upload(Bucket=bucket, Key="hello.txt")["UploadId"]
+    ids["virtual-part"] = vs3.upload_part(Bucket=bucket, Key="hello.txt", UploadId=up, PartNumber=1,
+                                          Body=b"hello")["ResponseMetadata"]["RequestId"]
+    vs3.abort_multipart_upload(Bucket=bucket, Key="hello.txt", UploadId=up)
+    ids["virtual-list"] = vs3.list_objects_v2(Bucket=bucket)["ResponseMetadata"]["RequestId"]
     return ids
 
 
@@ -493,7 +511,13 @@ EXPECTED = {   # label -> (method, op, status, bytes, principal, cors); bytes No
     "signed-get": ("GET", "GetObject", "200", "5", "test", "n/a"),
     "preflight": ("OPTIONS", "Preflight", "403", None, "-", "refused"),
     "head-no-rule": ("HEAD", "HeadObject", "403", "0", "anonymous", "none"),
+    "unimplemented-anonymous": ("GET", "GetObjectTagging", "403", None, "anonymous", "n/a"),
+    "unimplemented": ("GET", "GetObjectTagging", "501", None, "test", "n/a"),
+    "virtual-put": ("PUT", "PutObject", "200", "0", "test", "n/a"),
+    "virtual-part": ("PUT", "UploadPart", "200", "0", "test", "n/a"),
+    "virtual-list": ("GET", "ListObjectsV2", "200", None, "test", "n/a"),
 }
+PATHS = {"virtual-list": ""}     # label -> the path after /bucket (the rest: /hello.txt)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
@@ -510,7 +534,7 @@ def test_access_log_one_line_per_request(tmp_path, fmt, name):
             f = by_id[label]
             assert str(f["status"]) == status, (label, f)
             assert (f["method"], f["op"], f["principal"], f["cors"]) == (method, op, principal, cors), (label, f)
-            assert f["path"] == f"/{name}/hello.txt"
+            assert f["path"] == f"/{name}" + PATHS.get(label, "/hello.txt"), (label, f)
             if size is not None:
                 assert str(f["bytes"]) == size, (label, f)
             assert float(f["ms"]) >= 0

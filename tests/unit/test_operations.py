@@ -1,7 +1,14 @@
-"""Routing table: (method, host, path, query, headers) -> (Op, bucket, key), path and virtual-host style."""
+"""Routing table: (method, host, path, query, headers) -> (Op, bucket, key), path and virtual-host
+style, absolute-form targets, and the table held to botocore's model of S3 (every operation)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import botocore.awsrequest
+import botocore.serialize
+import botocore.session
 import pytest
 from multidict import CIMultiDict
 
@@ -18,7 +25,7 @@ COPY = {"x-amz-copy-source": "/src/key"}
 
 def run(method: str, host: str, path: str, query: str = "", headers: dict | None = None):
     keys = query_names(query)
-    r = resolve(method, host, path, keys, CIMultiDict(headers or {}), DOMAIN)
+    r = resolve(method, host, path, keys, CIMultiDict(headers or {}), DOMAIN, query)
     return r.op, r.bucket, r.key
 
 
@@ -65,9 +72,41 @@ PATH_STYLE = [
     ("GET", "/photos/cat.jpg", "uploadId=u", None, Op.ListParts, "photos", "cat.jpg"),
     ("GET", "/photos/cat.jpg", "uploadId=u&max-parts=2&part-number-marker=1", None, Op.ListParts,
      "photos", "cat.jpg"),
-    # botocore adds x-id=<Operation> to some requests: it is not a subresource.
+    # the JS and Go SDKs add x-id=<Operation> to some requests: it is not a subresource.
     ("POST", "/photos", "delete&x-id=DeleteObjects", None, Op.DeleteObjects, "photos", None),
     ("GET", "/photos/cat.jpg", "x-id=GetObject", None, Op.GetObject, "photos", "cat.jpg"),
+    ("PUT", "/photos/cat.jpg", "x-id=CopyObject", COPY, Op.CopyObject, "photos", "cat.jpg"),
+    # operations s3mock does not implement are routed all the same (then answered NotImplemented)
+    ("GET", "/photos", "tagging", None, Op.GetBucketTagging, "photos", None),
+    ("PUT", "/photos", "tagging", None, Op.PutBucketTagging, "photos", None),
+    ("DELETE", "/photos", "tagging", None, Op.DeleteBucketTagging, "photos", None),
+    ("GET", "/photos/k", "tagging", None, Op.GetObjectTagging, "photos", "k"),
+    ("PUT", "/photos/k", "tagging&versionId=null", None, Op.PutObjectTagging, "photos", "k"),
+    ("GET", "/photos", "policy", None, Op.GetBucketPolicy, "photos", None),
+    ("PUT", "/photos", "lifecycle", None, Op.PutBucketLifecycleConfiguration, "photos", None),
+    ("GET", "/photos", "website", None, Op.GetBucketWebsite, "photos", None),
+    ("PUT", "/photos/k", "retention", None, Op.PutObjectRetention, "photos", "k"),
+    ("POST", "/photos/k", "restore", None, Op.RestoreObject, "photos", "k"),
+    ("GET", "/photos", "analytics", None, Op.ListBucketAnalyticsConfigurations, "photos", None),
+    ("GET", "/photos", "analytics&id=a1", None, Op.GetBucketAnalyticsConfiguration, "photos", None),
+    ("GET", "/photos", "metrics&continuation-token=t", None, Op.ListBucketMetricsConfigurations,
+     "photos", None),
+    ("GET", "/photos", "metrics&id=m", None, Op.GetBucketMetricsConfiguration, "photos", None),
+    ("GET", "/photos/k", "annotation", None, Op.ListObjectAnnotations, "photos", "k"),
+    ("GET", "/photos/k", "annotation&annotationName=n", None, Op.GetObjectAnnotation, "photos", "k"),
+    ("GET", "/photos/k", "part&uploadId=u&partNumber=2", None, Op.GetPart, "photos", "k"),
+    ("POST", "/photos/k", "select&select-type=2", None, Op.SelectObjectContent, "photos", "k"),
+    ("PUT", "/photos/k", "renameObject", {"x-amz-rename-source": "/photos/old"}, Op.RenameObject,
+     "photos", "k"),
+    ("GET", "/photos", "session", {"x-amz-create-session-mode": "ReadOnly"}, Op.CreateSession,
+     "photos", None),
+    ("GET", "/", "x-id=ListDirectoryBuckets", None, Op.ListDirectoryBuckets, None, None),
+    ("GET", "/", "max-directory-buckets=5", None, Op.ListDirectoryBuckets, None, None),
+    ("GET", "/", "x-id=ListBuckets", None, Op.ListBuckets, None, None),
+    # Object Lambda's answer: POST {route}.host/WriteGetObjectResponse (path style, as botocore
+    # sends it to an IP address endpoint, makes it look like a bucket), never a browser form
+    ("POST", "/WriteGetObjectResponse", "", {"x-amz-request-route": "r", "x-amz-request-token": "t"},
+     Op.WriteGetObjectResponse, "WriteGetObjectResponse", None),
 ]
 
 
@@ -77,7 +116,7 @@ def test_path_style(method, path, query, headers, op, bucket, key):
 
 
 @pytest.mark.parametrize("method,path,query,headers,op,bucket,key",
-                         [row for row in PATH_STYLE if row[5] is not None])
+                         [row for row in PATH_STYLE if row[5] == "photos"])
 def test_virtual_host_style(method, path, query, headers, op, bucket, key):
     """The same request addressed as http://photos.localhost:9000/<key>."""
     vpath = "/" + path[len("/photos/"):] if key is not None else "/"
@@ -96,9 +135,11 @@ def test_virtual_host_answers_are_remembered_in_a_bounded_table():
     assert not is_virtual_host("b.localhost", "")
 
 
-def test_every_route_is_in_the_table():
-    covered = {row[4] for row in PATH_STYLE}
-    assert {r.op for r in ROUTES} <= covered
+def test_write_get_object_response_under_the_domain():
+    headers = {"x-amz-request-route": "r", "x-amz-request-token": "t"}
+    assert run("POST", "route-1.localhost:9000", "/WriteGetObjectResponse", "", headers)[0] is (
+        Op.WriteGetObjectResponse)
+    assert run("POST", "route-1.localhost:9000", "/k", "uploads")[0] is Op.CreateMultipartUpload
 
 
 @pytest.mark.parametrize("host,path,bucket,key", [
@@ -145,25 +186,16 @@ def test_split_target_other_domain():
 
 
 @pytest.mark.parametrize("method,path,query", [
-    ("GET", "/photos", "tagging"),
-    ("PUT", "/photos", "tagging"),
-    ("DELETE", "/photos", "tagging"),
-    ("GET", "/photos/k", "tagging"),
-    ("PUT", "/photos/k", "tagging"),
-    ("GET", "/photos", "policy"),
-    ("PUT", "/photos", "policy"),
-    ("GET", "/photos", "lifecycle"),
-    ("PUT", "/photos", "lifecycle"),
-    ("GET", "/photos", "website"),
-    ("GET", "/photos", "encryption"),
-    ("PUT", "/photos/k", "retention"),
-    ("POST", "/photos/k", "restore"),
-    # a known subresource combined with one we do not route
+    # subresources that no S3 operation takes together
     ("GET", "/photos", "acl&tagging"),
     ("PUT", "/photos/k", "partNumber=1&uploadId=u&tagging"),
-    # a routed subresource on a method that does not take it
+    ("GET", "/photos/k", "part"),                      # GetPart names its upload
+    ("POST", "/photos/k", "select"),                   # SelectObjectContent is select&select-type=2
+    # a subresource on a method that does not take it
     ("DELETE", "/photos", "location"),
     ("POST", "/photos", "versioning"),
+    ("HEAD", "/photos", "acl"),
+    ("GET", "/photos", "restore"),
 ])
 def test_unknown_subresource_is_not_implemented(method, path, query):
     for host, p in ((PATH_HOST, path), (VHOST, path[len("/photos"):] or "/")):
@@ -238,3 +270,83 @@ def test_an_escaped_subresource_name_routes_like_the_plain_one():
 ])
 def test_split_absolute(target, expected):
     assert split_absolute(target) == expected
+
+
+# ================================================================== the table against botocore's model
+
+# Deprecated operations that send the same request as their successor (S3 cannot tell them apart).
+SAME_REQUEST_AS = {"GetBucketLifecycle": "GetBucketLifecycleConfiguration",
+                   "PutBucketLifecycle": "PutBucketLifecycleConfiguration",
+                   "GetBucketNotification": "GetBucketNotificationConfiguration",
+                   "PutBucketNotification": "PutBucketNotificationConfiguration"}
+# Optional parameters a request needs to be told apart: ListDirectoryBuckets is ListBuckets' request
+# sent to another endpoint (s3express-control); s3mock has one endpoint, and routes it by these.
+TELLING_PARAMS = {"ListDirectoryBuckets": {"MaxDirectoryBuckets": 10}}
+NOT_IN_MODEL = {Op.PostObject, Op.Preflight}      # the browser form upload; CORS preflights
+
+
+def _minimal(shape, name: str = ""):
+    """A value for a botocore shape: required members only, dummy values."""
+    kind = shape.type_name
+    if kind == "structure":
+        return {m: _minimal(shape.members[m], m) for m in shape.required_members}
+    if kind == "list":
+        return []
+    if kind == "map":
+        return {}
+    return {"string": {"Bucket": "photos", "Key": "dir/k", "CopySource": "src/k",
+                       "RenameSource": "photos/old"}.get(name, "x"),
+            "integer": 1, "long": 1, "boolean": True, "blob": b"x",
+            "timestamp": datetime(2026, 1, 1, tzinfo=timezone.utc)}.get(kind, "x")
+
+
+def _botocore_requests():
+    model = botocore.session.get_session().get_service_model("s3")
+    serializer = botocore.serialize.create_serializer("rest-xml", include_validation=False)
+    for name in model.operation_names:
+        op = model.operation_model(name)
+        params = _minimal(op.input_shape) if op.input_shape is not None else {}
+        params.update(TELLING_PARAMS.get(name, {}))
+        request = serializer.serialize_to_request(params, op)
+        botocore.awsrequest.prepare_request_dict(request, endpoint_url="http://127.0.0.1:9000")
+        yield pytest.param(name, request, id=name)
+
+
+@pytest.mark.parametrize("name,request_dict", list(_botocore_requests()))
+def test_every_botocore_operation_routes_to_its_op(name, request_dict):
+    """Each request botocore would send (required parameters only) resolves to the Op of that
+    name: an operation added to S3's model and missing from the table fails here."""
+    parts = urlsplit(request_dict["url"])
+    headers = CIMultiDict(request_dict["headers"])
+    resolved = resolve(request_dict["method"], parts.netloc, parts.path, query_names(parts.query),
+                       headers, DOMAIN, parts.query)
+    assert resolved.op.name == SAME_REQUEST_AS.get(name, name)
+
+
+def test_every_op_is_an_operation_of_the_model():
+    names = set(botocore.session.get_session().get_service_model("s3").operation_names)
+    assert {op.name for op in Op} - names == {op.name for op in NOT_IN_MODEL}
+    assert {op.name for op in Op if op not in NOT_IN_MODEL} == names - set(SAME_REQUEST_AS)
+
+
+def test_every_route_takes_what_the_model_sends():
+    """A route's subresources are the query names of the model's requestUri and of the
+    operation's required query parameters (uploadId); its other parameters are the operation's
+    own or the x-id naming it; its header is one the operation requires."""
+    model = botocore.session.get_session().get_service_model("s3")
+    for route in ROUTES:
+        if route.op in NOT_IN_MODEL:
+            continue
+        op = model.operation_model(route.op.name)
+        query = op.http["requestUri"].partition("?")[2]
+        uri_names = {item.partition("=")[0] for item in query.split("&") if item}
+        members = op.input_shape.members if op.input_shape is not None else {}
+        located = {n: (m.serialization.get("location"), m.serialization.get("name"))
+                   for n, m in members.items()}
+        required = op.input_shape.required_members if op.input_shape is not None else []
+        required_query = {located[n][1] for n in required if located[n][0] == "querystring"}
+        optional_query = {name for where, name in located.values() if where == "querystring"}
+        required_headers = {located[n][1].lower() for n in required if located[n][0] == "header"}
+        assert uri_names <= route.keys <= uri_names | required_query, route
+        assert route.params <= optional_query | {f"x-id={op.name}"}, route
+        assert route.header is None or route.header in required_headers, route
