@@ -140,7 +140,7 @@ def assert_addressed(sent: list[tuple[str, str, str]], bucket: str, style: str) 
             assert not path.startswith(bucket), (method, target, host)
             named += 1
         elif path.split("?")[0].split("/")[0] == bucket:
-            assert style == "path", ("path-style request in virtual-host style", method, target, host)
+            assert style == "path", ("path style in virtual-host style", method, target, host)
             named += 1
         else:
             assert path.split("?")[0] == "", (method, target, host)     # the service
