@@ -1,7 +1,7 @@
 """Request framing end to end, in raw HTTP signed for real (so it runs in lenient and strict mode):
 aws-chunked bodies sent with `Transfer-Encoding: chunked` instead of Content-Length (the AWS SDK
 for C++ under pyarrow sends exactly these; botocore does over HTTPS), the framings S3 refuses with
-its own answers.
+its own answers, and S3's 8 KiB limit on the request header section.
 
 https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html: "Specify the
 Transfer-Encoding HTTP header. If you include the Transfer-Encoding header and specify any value
@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from support import md5_etag
-from test_http import Conn, Response
+from test_http import Conn, Response, sigv4_headers
 from test_integrity import Signed, checksum, signed_chunked_body, unsigned_trailer_body
 
 UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
@@ -252,3 +252,79 @@ def test_streaming_payload_only_for_put_object_and_upload_part(server, s3, bucke
     if op == "PutBucketCors":
         with pytest.raises(ClientError):
             s3.get_bucket_cors(Bucket=bucket)
+
+
+# --- the request header section ------------------------------------------------------------------
+
+def head_with_section(server, method: str, path: str, section: int, many: bool = False,
+                      auth: bool = True) -> bytes:
+    """A request head (signed unless not `auth`) whose header section, every `name: value` line
+    with its CRLF and not the request line, is exactly `section` bytes: padded by one header, or
+    by eighty of about 90."""
+    host = f"127.0.0.1:{server.port}"
+    signature = sigv4_headers(method, path, host) if auth else ""
+
+    def build(pads: dict[str, str]) -> bytes:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in pads.items())]
+        return ("\r\n".join(lines) + "\r\n" + signature + "\r\n").encode()
+
+    def size(head: bytes) -> int:
+        return len(head) - len(head.split(b"\r\n", 1)[0]) - 4    # request line's CRLF, final CRLF
+
+    pads = {f"X-Pad-{i:02}": "p" * 80 for i in range(80 if many else 1)}
+    pads["X-Pad-00"] += "p" * (section - size(build(pads)))
+    head = build(pads)
+    assert size(head) == section
+    return head
+
+
+def exchange(server, head: bytes, method: str = "GET") -> Response:
+    conn = Conn(server.port)
+    try:
+        conn.send(head)
+        return conn.read_response(method)
+    finally:
+        conn.close()
+
+
+def test_header_section_of_8192_bytes_is_accepted(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"body")
+    for many in (False, True):
+        resp = exchange(server, head_with_section(server, "GET", f"/{bucket}/k", 8192, many))
+        assert (resp.status, resp.body) == (200, b"body")
+
+
+@pytest.mark.parametrize("section,many", [(8193, False), (8193, True), (60 * 1024, False)])
+def test_header_section_over_8192_bytes_is_refused(server, s3, bucket, section, many):
+    """S3's answer, whose body is quoted in versity/versitygw#2180 (and in
+    department-of-veterans-affairs/va.gov-team#89412): 400, Code, Message, MaxSizeAllowed,
+    RequestId, HostId and no Resource."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"body")
+    resp = exchange(server, head_with_section(server, "GET", f"/{bucket}/k", section, many))
+    status, code, doc = error(resp)
+    assert (status, code) == (400, "RequestHeaderSectionTooLarge")
+    assert [child.tag for child in doc] == ["Code", "Message", "MaxSizeAllowed", "RequestId", "HostId"]
+    assert doc.findtext("Message") == "Your request header section exceeds the maximum allowed size."
+    assert doc.findtext("MaxSizeAllowed") == "8192"
+    assert doc.findtext("RequestId") == resp.headers["x-amz-request-id"]
+
+
+def test_header_section_is_checked_before_anything_else(server, s3, bucket):
+    """Before authentication (an anonymous caller of a private object is told the same), before
+    any body is asked for (no 100 Continue), and for HEAD without a body."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"body")
+    resp = exchange(server, head_with_section(server, "GET", f"/{bucket}/k", 9000, auth=False))
+    assert error(resp)[:2] == (400, "RequestHeaderSectionTooLarge")
+    resp = exchange(server, head_with_section(server, "HEAD", f"/{bucket}/k", 9000), "HEAD")
+    assert (resp.status, resp.body) == (400, b"")
+    put = head_with_section(server, "PUT", f"/{bucket}/k", 9000)
+    put = put[:-2] + b"Content-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+    conn = Conn(server.port)
+    try:
+        conn.send(put)
+        resp = conn.read_response()
+        assert error(resp)[:2] == (400, "RequestHeaderSectionTooLarge")
+        assert b"100 Continue" not in conn.received
+    finally:
+        conn.close()
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"body"
