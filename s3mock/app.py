@@ -55,6 +55,18 @@ HANDLERS = load_all()
 ADMIN_PREFIX = "/_s3mock/"
 # Close a connection idle (or stalled inside a request head) this long; aiohttp's default is an hour.
 IDLE_TIMEOUT = 75.0
+# S3 refuses a request whose header section is over 8 KiB, before anything else: 400
+# RequestHeaderSectionTooLarge with MaxSizeAllowed (AWS's body: versity/versitygw#2180).
+MAX_HEADER_SECTION = 8192
+
+
+def header_section_size(raw_headers: tuple[tuple[bytes, bytes], ...]) -> int:
+    """The header lines' bytes as sent (`name: value` and CRLF each; not the request line).
+    aiohttp keeps no such count, so each request pays this walk over its headers."""
+    size = 4 * len(raw_headers)
+    for name, value in raw_headers:
+        size += len(name) + len(value)
+    return size
 
 
 def _resource(request: web.Request) -> str:
@@ -87,6 +99,8 @@ class Service:
         then dispatch: authorize and run the operation's handler."""
         ex = request[EXCHANGE] = Exchange("%016X" % random.getrandbits(64))   # no syscall
         try:
+            if header_section_size(request.raw_headers) > MAX_HEADER_SECTION:
+                raise S3Error("RequestHeaderSectionTooLarge", MaxSizeAllowed=MAX_HEADER_SECTION)
             resolved = self.route(request, ex)
             if resolved is not None:
                 answer = self.cors(request, ex, resolved)

@@ -56,6 +56,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "NotImplemented": (501, "A header you provided implies functionality that is not implemented"),
     "PreconditionFailed": (412, "At least one of the pre-conditions you specified did not hold"),
     "ConditionalRequestConflict": (409, "The conditional request cannot succeed due to a conflicting operation against this resource."),
+    "RequestHeaderSectionTooLarge": (400, "Your request header section exceeds the maximum allowed size."),
     "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."),
     "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large."),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
@@ -69,10 +70,13 @@ ERRORS: dict[str, tuple[int, str]] = {
 # Authentication errors: AWS bodies in minio#2986 (SignatureDoesNotMatch), aws-cli#4356,
 # bryanjos/aws_auth#31 (AuthorizationQueryParametersError), "Request has expired" and
 # RequestTimeTooSkewed captures: Code, Message, the code's fields, RequestId, HostId.
+# RequestHeaderSectionTooLarge: AWS bodies in versity/versitygw#2180 and
+# department-of-veterans-affairs/va.gov-team#89412.
 NO_RESOURCE = frozenset({"AccessForbidden", "BadRequest", "NoSuchCORSConfiguration",
                          "AccessDenied", "AuthorizationHeaderMalformed",
                          "AuthorizationQueryParametersError", "InvalidAccessKeyId",
-                         "RequestTimeTooSkewed", "SignatureDoesNotMatch"})
+                         "RequestHeaderSectionTooLarge", "RequestTimeTooSkewed",
+                         "SignatureDoesNotMatch"})
 
 # Not an S3 error code: a conditional GET/HEAD that is not modified. Rendered without a body.
 NOT_MODIFIED = "NotModified"

@@ -22,6 +22,9 @@ TRAILER_SIGNATURE = "x-amz-trailer-signature"
 
 # S3 answers any malformed aws-chunked body with IncompleteBody and this message (versity/versitygw#1666).
 _TERMINATED = "The request body terminated unexpectedly"
+# ... and chunks that do not add up to x-amz-decoded-content-length with this one and the two
+# counts (AWS's body quoted in versity/versitygw#1684: expected 3, provided 5).
+_MISMATCH = "You did not provide the number of bytes specified by the Content-Length HTTP header"
 _SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 _SIGNATURE = re.compile(rb"[0-9a-fA-F*]+")
 _NAME = re.compile(rb"[A-Za-z0-9-]+")
@@ -33,6 +36,11 @@ class Source(Protocol):
 
 def _malformed(message: str = _TERMINATED) -> S3Error:
     return S3Error("IncompleteBody", message)
+
+
+def _mismatch(expected: int, provided: int) -> S3Error:
+    return S3Error("IncompleteBody", _MISMATCH, NumberBytesExpected=expected,
+                   NumberBytesProvided=provided)
 
 
 def _chunk_header(line: bytes) -> tuple[int, str | None]:
@@ -85,7 +93,7 @@ class AwsChunkedDecoder:
             size, signature = _chunk_header(line)
             self._decoded += size
             if self._decoded_length is not None and self._decoded > self._decoded_length:
-                raise S3Error("IncompleteBody")
+                raise _mismatch(self._decoded_length, self._decoded)
             if size == 0:
                 break
             if self._on_chunk is None:
@@ -102,7 +110,7 @@ class AwsChunkedDecoder:
             self._on_chunk(signature, b"")
         await self._read_trailers()
         if self._decoded_length is not None and self._decoded != self._decoded_length:
-            raise S3Error("IncompleteBody")
+            raise _mismatch(self._decoded_length, self._decoded)
 
     async def _fill(self) -> bool:
         more = await self._source.read(READ_SIZE)

@@ -156,18 +156,24 @@ def test_malformed_bodies_are_incomplete_body(name, pieces):
 
 
 @pytest.mark.parametrize(
-    "body, decoded_length",
+    "body, decoded_length, provided",
     [
-        (b"5\r\nhello\r\n0\r\n\r\n", 4),
-        (b"5\r\nhello\r\n0\r\n\r\n", 6),
-        (b"0\r\n\r\n", 1),
-        (encode(b"x" * 100, 10), 99),
+        (b"5\r\nhello\r\n0\r\n\r\n", 4, 5),
+        (b"5\r\nhello\r\n0\r\n\r\n", 6, 5),
+        (b"0\r\n\r\n", 1, 0),
+        (encode(b"x" * 100, 10), 99, 100),
     ],
 )
-def test_decoded_length_must_match(body, decoded_length):
+def test_decoded_length_must_match(body, decoded_length, provided):
+    """S3's answer, as AWS's body quoted in versity/versitygw#1684 (expected 3, provided 5)."""
     with pytest.raises(S3Error) as caught:
         decode(body, decoded_length=decoded_length)
-    assert caught.value.code == "IncompleteBody"
+    err = caught.value
+    assert (err.code, err.status) == ("IncompleteBody", 400)
+    assert err.message == ("You did not provide the number of bytes specified by the "
+                           "Content-Length HTTP header")
+    assert err.fields == {"NumberBytesExpected": str(decoded_length),
+                          "NumberBytesProvided": str(provided)}
 
 
 def test_a_chunk_past_decoded_length_fails_before_its_data_is_read():
