@@ -44,8 +44,14 @@ class Integrity:
 
 
 def is_chunked(ctx: Ctx) -> bool:
-    sha = ctx.headers.get("x-amz-content-sha256", "")
-    return sha.startswith("STREAMING-") or "aws-chunked" in ctx.headers.get("Content-Encoding", "")
+    """Is the body aws-chunked framed? A STREAMING-* payload hash says so; `Content-Encoding:
+    aws-chunked` says so only beside x-amz-decoded-content-length (SDKs that stream with
+    UNSIGNED-PAYLOAD). S3 takes `aws-chunked` on an ordinary body as a label it strips
+    (rustfs/rustfs#4962; s3-tests test_object_content_encoding_aws_chunked)."""
+    h = ctx.headers
+    if h.get("x-amz-content-sha256", "").startswith("STREAMING-"):
+        return True
+    return "aws-chunked" in h.get("Content-Encoding", "") and "x-amz-decoded-content-length" in h
 
 
 def integrity(ctx: Ctx, default_algorithm: str | None = None, flexible: bool = True) -> Integrity:

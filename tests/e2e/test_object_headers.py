@@ -174,6 +174,21 @@ def test_aws_chunked_is_removed_from_the_stored_content_encoding(server, s3, buc
     assert ("content-encoding" in got["ResponseMetadata"]["HTTPHeaders"]) == (stored is not None)
 
 
+@pytest.mark.parametrize("sent,stored", [
+    ("gzip, aws-chunked", "gzip"),
+    ("aws-chunked, gzip", "gzip"),
+    ("aws-chunked", None),
+])
+def test_aws_chunked_label_on_an_ordinary_body_is_stripped(s3, bucket, sent, stored):
+    """A signed, unchunked body labelled aws-chunked (no x-amz-decoded-content-length): S3 stores
+    the body as sent and strips the label (rustfs/rustfs#4962; s3-tests
+    test_object_content_encoding_aws_chunked)."""
+    s3.put_object(Bucket=bucket, Key="label", Body=b"plain body", ContentEncoding=sent)
+    got = s3.get_object(Bucket=bucket, Key="label")
+    assert got["Body"].read() == b"plain body"
+    assert got.get("ContentEncoding") == stored
+
+
 # -- a path S3 cannot decode ------------------------------------------------------------------------
 
 def test_path_escapes_that_are_not_utf8_are_invalid_uri(server, bucket):
