@@ -323,9 +323,17 @@ def test_every_botocore_operation_routes_to_its_op(name, request_dict):
     assert resolved.op.name == SAME_REQUEST_AS.get(name, name)
 
 
+# Operations of S3's API newer than the botocore the test extras pin (s3fs's aiobotocore holds it
+# back): routed all the same; a newer botocore's model has them and then checks them.
+NEWER_THAN_PINNED_BOTOCORE = {"GetBucketDefaultStorageClass", "PutBucketDefaultStorageClass",
+                              "GetPart"}
+
+
 def test_every_op_is_an_operation_of_the_model():
     names = set(botocore.session.get_session().get_service_model("s3").operation_names)
-    assert {op.name for op in Op} - names == {op.name for op in NOT_IN_MODEL}
+    extra = {op.name for op in Op} - names - NEWER_THAN_PINNED_BOTOCORE
+    assert extra == {op.name for op in NOT_IN_MODEL}
+    names |= {op.name for op in Op} & NEWER_THAN_PINNED_BOTOCORE
     assert {op.name for op in Op if op not in NOT_IN_MODEL} == names - set(SAME_REQUEST_AS)
 
 
@@ -335,8 +343,8 @@ def test_every_route_takes_what_the_model_sends():
     own or the x-id naming it; its header is one the operation requires."""
     model = botocore.session.get_session().get_service_model("s3")
     for route in ROUTES:
-        if route.op in NOT_IN_MODEL:
-            continue
+        if route.op in NOT_IN_MODEL or route.op.name not in model.operation_names:
+            continue        # NEWER_THAN_PINNED_BOTOCORE's, checked by a newer botocore
         op = model.operation_model(route.op.name)
         query = op.http["requestUri"].partition("?")[2]
         uri_names = {item.partition("=")[0] for item in query.split("&") if item}
