@@ -10,12 +10,11 @@ import asyncio
 
 from aiohttp import hdrs, web
 
-from s3mock import conditions
 from s3mock.dates import http_date
-from s3mock.errors import NOT_MODIFIED, S3Error
+from s3mock.errors import S3Error
 from s3mock.handlers import Ctx, handles
-from s3mock.handlers.common import checksum_elements, quoted, xml_response
-from s3mock.handlers.object import lookup
+from s3mock.handlers.common import checksum_elements, xml_response
+from s3mock.handlers.object import check_read_conditions, lookup
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta
 
@@ -73,17 +72,6 @@ def paging(ctx: Ctx) -> tuple[int, int]:
     return min(max_parts, DEFAULT_MAX_PARTS), _header_int(ctx, "x-amz-part-number-marker", 0)
 
 
-def check_conditions(meta: ObjectMeta, ctx: Ctx) -> None:
-    """If-Match, If-None-Match, If-(Un)Modified-Since as GetObject evaluates them (the reference's
-    "Conditional request headers"); a 304 carries the object's ETag and Last-Modified."""
-    try:
-        conditions.check_read(ctx.headers, meta.etag, meta.mtime)
-    except S3Error as e:
-        if e.code == NOT_MODIFIED:
-            e.headers.update({"ETag": quoted(meta.etag), "Last-Modified": http_date(meta.mtime)})
-        raise
-
-
 def checksum_content(meta: ObjectMeta) -> list[tuple[str, str]]:
     """The object's checksum and its type. S3 quirk: a COMPOSITE checksum comes without the "-N"
     part count that CompleteMultipartUpload, GetObject and HeadObject show (localstack's
@@ -132,7 +120,7 @@ async def get_object_attributes(ctx: Ctx) -> web.Response:
     max_parts, marker = paging(ctx)
     for _ in range(3):
         meta = lookup(ctx)
-        check_conditions(meta, ctx)
+        check_read_conditions(ctx, meta)   # as GetObject evaluates them
         # S3 writes the elements in this order whatever the header's order (localstack's
         # AWS-validated test_response_structure_get_obj_attrs). The ETag has no quotes here.
         content: list = []

@@ -134,14 +134,20 @@ def lookup(ctx: Ctx) -> ObjectMeta:
     return meta
 
 
-def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tuple[int, int] | None]:
-    """(status, headers, byte range or None) for GET/HEAD after preconditions."""
+def check_read_conditions(ctx: Ctx, meta: ObjectMeta) -> None:
+    """If-Match, If-None-Match, If-(Un)Modified-Since of a read; a 304 carries the object's ETag
+    and Last-Modified."""
     try:
         conditions.check_read(ctx.headers, meta.etag, meta.mtime)
     except S3Error as e:
         if e.code == NOT_MODIFIED:
             e.headers.update({"ETag": quoted(meta.etag), "Last-Modified": http_date(meta.mtime)})
         raise
+
+
+def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tuple[int, int] | None]:
+    """(status, headers, byte range or None) for GET/HEAD after preconditions."""
+    check_read_conditions(ctx, meta)
     part = ctx.query.get("partNumber") if "partNumber" in ctx.params else None
     mode = ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     rng: tuple[int, int] | None

@@ -21,11 +21,9 @@ where the reference is silent, AWS answers others recorded):
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import http.client
 import uuid
-import zlib
 
 import boto3
 import botocore
@@ -33,32 +31,15 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 import pytest
-from awscrt import checksums as crt
 from botocore.config import Config
-from botocore.exceptions import ClientError
 from lxml import etree
 
 from support import client, error_of, start_server, status
+from test_multipart import b64, raw_checksum
 
 MIB = 1024 * 1024
 ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-def raw_checksum(algorithm: str, data: bytes) -> bytes:
-    if algorithm == "CRC32":
-        return zlib.crc32(data).to_bytes(4, "big")
-    if algorithm == "CRC32C":
-        return crt.crc32c(data).to_bytes(4, "big")
-    if algorithm == "CRC64NVME":
-        return crt.crc64nvme(data).to_bytes(8, "big")
-    if algorithm == "SHA1":
-        return hashlib.sha1(data).digest()
-    return hashlib.sha256(data).digest()
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
 
 
 def attributes(s3, bucket: str, key: str, names=None, **kwargs) -> dict:
