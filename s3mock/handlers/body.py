@@ -44,14 +44,23 @@ class Integrity:
 
 
 def is_chunked(ctx: Ctx) -> bool:
-    """Is the body aws-chunked framed? A STREAMING-* payload hash says so; `Content-Encoding:
-    aws-chunked` says so only beside x-amz-decoded-content-length (SDKs that stream with
-    UNSIGNED-PAYLOAD). S3 takes `aws-chunked` on an ordinary body as a label it strips
-    (rustfs/rustfs#4962; s3-tests test_object_content_encoding_aws_chunked)."""
+    """Is the body aws-chunked framed? x-amz-content-sha256 decides: a STREAMING-* value says so,
+    a payload hash says not, whatever Content-Encoding says: S3 stores such a body as sent
+    (versity/versitygw#2400, checked against S3; s3-tests test_object_content_encoding_aws_chunked).
+    Only without that header (presigned, SigV2) does `Content-Encoding: aws-chunked` beside
+    x-amz-decoded-content-length say so."""
     h = ctx.headers
-    if h.get("x-amz-content-sha256", "").startswith("STREAMING-"):
+    sha = h.get("x-amz-content-sha256")
+    if sha is None:
+        return "aws-chunked" in h.get("Content-Encoding", "") and "x-amz-decoded-content-length" in h
+    if sha.startswith("STREAMING-"):
         return True
-    return "aws-chunked" in h.get("Content-Encoding", "") and "x-amz-decoded-content-length" in h
+    if sha == "UNSIGNED-PAYLOAD" and "aws-chunked" in h.get("Content-Encoding", ""):
+        # AWS's answer to the AWS SDK for Go v2 streaming so, in benbjohnson/litestream#889.
+        raise S3Error("InvalidArgument", "aws-chunked encoding is not supported when "
+                      "x-amz-content-sha256 UNSIGNED-PAYLOAD is supplied.",
+                      ArgumentName="Content-Encoding", ArgumentValue=h["Content-Encoding"])
+    return False
 
 
 def integrity(ctx: Ctx, default_algorithm: str | None = None, flexible: bool = True) -> Integrity:

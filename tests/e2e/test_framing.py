@@ -217,6 +217,46 @@ def test_declared_length_over_5_gib_is_refused_before_the_body(server, s3, bucke
     assert absent(s3, bucket, "huge")
 
 
+def test_aws_chunked_content_encoding_with_a_payload_hash_is_a_plain_body(s3, bucket):
+    """x-amz-content-sha256 says whether a body is aws-chunked, not Content-Encoding: with a
+    payload hash S3 takes the body as sent (versity/versitygw#2400, checked against S3). boto3
+    over HTTP signs the payload, so ContentEncoding="gzip, aws-chunked" sends just that."""
+    body = b"5\r\nhello\r\n0\r\n\r\n"          # aws-chunked framing, but here the payload itself
+    put = s3.put_object(Bucket=bucket, Key="plain", Body=body, ContentEncoding="gzip, aws-chunked")
+    assert put["ETag"] == md5_etag(body)
+    assert s3.get_object(Bucket=bucket, Key="plain")["Body"].read() == body
+
+
+def test_a_payload_hash_means_a_plain_body_whatever_else_is_sent(server, s3, bucket):
+    """Content-Encoding: aws-chunked and x-amz-decoded-content-length do not make a body whose
+    SHA-256 is signed aws-chunked: it is stored as sent, and it is what the hash covers."""
+    body = b"5\r\nhello\r\n0\r\n\r\n"
+    sig = Signed(server.endpoint, "PUT", f"/{bucket}/hashed", {
+        "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5"},
+        hashlib.sha256(body).hexdigest())
+    resp = raw_put(server, sig, body)
+    assert resp.status == 200, resp.body
+    assert resp.headers["etag"] == md5_etag(body)
+    assert s3.get_object(Bucket=bucket, Key="hashed")["Body"].read() == body
+
+
+@pytest.mark.parametrize("te", [True, False], ids=["transfer-encoding", "content-length"])
+def test_aws_chunked_with_unsigned_payload_is_refused(server, s3, bucket, te):
+    """AWS's answer, as the Go SDK reported it in benbjohnson/litestream#889."""
+    payload = b"hello"
+    sig = Signed(server.endpoint, "PUT", f"/{bucket}/unsigned", {
+        "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5"}, "UNSIGNED-PAYLOAD")
+    body = unsigned_trailer_body(payload, [])
+    resp = send_te(server, sig, body) if te else raw_put(server, sig, body)
+    status, code, doc = error(resp)
+    assert (status, code) == (400, "InvalidArgument")
+    assert doc.findtext("Message") == ("aws-chunked encoding is not supported when "
+                                       "x-amz-content-sha256 UNSIGNED-PAYLOAD is supplied.")
+    assert (doc.findtext("ArgumentName"), doc.findtext("ArgumentValue")) == (
+        "Content-Encoding", "aws-chunked")
+    assert absent(s3, bucket, "unsigned")
+
+
 CORS = (b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
         b"<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>")
 
