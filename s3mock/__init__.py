@@ -1,6 +1,6 @@
 """s3mock: a local, S3-compatible object store."""
 
-__version__ = "0.1.0"
+from s3mock.version import __version__  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -15,7 +15,7 @@ import time
 
 from aiohttp.abc import AbstractAccessLogger
 
-from s3mock.app import EXCHANGE
+from s3mock.request.exchange import EXCHANGE
 from s3mock.dates import MILLIS
 
 ACCESS = logging.getLogger("s3mock.access")

@@ -14,42 +14,23 @@ from aiohttp.web_urldispatcher import AbstractRoute, UrlMappingMatchInfo
 from multidict import istr
 
 from s3mock import cors_http, xml
-from s3mock.auth import sigv4
 from s3mock.auth.authenticate import HeaderPrincipals, Request as AuthRequest, authenticate
-from s3mock.auth.identity import ANONYMOUS, Principal
+from s3mock.auth.identity import ANONYMOUS
 from s3mock.config import Settings
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, load_all
-from s3mock.handlers.access import authorize
-from s3mock.handlers.admin import ADMIN, STARTED_AT
+from s3mock.handlers import load_all
+from s3mock.request.exchange import EXCHANGE, Exchange
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import authorize
+from s3mock.admin import ADMIN, STARTED_AT
 from s3mock.operations import OP_PREFLIGHT, Resolved, query_names, resolve, split_absolute
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
 
-SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", SqliteStore)
-CORS_CACHE = web.AppKey("cors_cache", cors_http.RulesCache)
 
 
-class Exchange:
-    """What the request's steps found, for the later steps, on_prepare and the access log."""
-    __slots__ = ("request_id", "host", "path", "query", "route", "principal", "chunks",
-                 "cors_headers", "cors_log")
-
-    def __init__(self, request_id: str) -> None:
-        self.request_id = request_id
-        self.host = ""                                      # the target's host (with its port)
-        self.path: str | None = None                        # the raw path, without the query
-        self.query = ""                                     # the raw query
-        self.route: Resolved | None = None
-        self.principal: Principal | None = None             # None: authentication failed
-        self.chunks: sigv4.ChunkVerifier | None = None
-        self.cors_headers: dict[str, str] | None = None     # the matched CORS rule's
-        self.cors_log = "n/a"                               # none, refused, rule:N
-
-
-EXCHANGE = web.RequestKey("exchange", Exchange)
 
 HANDLERS = load_all()
 ADMIN_PREFIX = "/_s3mock/"
@@ -275,7 +256,6 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
             handler_args={"max_field_size": 64 * 1024, "max_line_size": 64 * 1024,
                           "auto_decompress": False, "keepalive_timeout": IDLE_TIMEOUT},
         )
-    app[SETTINGS] = settings
     app[STARTED_AT] = time.time()
     service = Service(settings)
 
@@ -284,7 +264,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
         app[STORE] = service.store = store if store is not None else SqliteStore(settings.data_dir)
         if own and recover:
             app[STORE].recover()
-        app[CORS_CACHE] = service.cors_cache = cors_http.RulesCache(app[STORE])
+        service.cors_cache = cors_http.RulesCache(app[STORE])
         yield
         if own:
             app[STORE].close()

@@ -16,17 +16,11 @@ import traceback
 import urllib.error
 import urllib.request
 
-from typing import TYPE_CHECKING
-
 from s3mock.config import ConfigError, Settings, load
 
-if TYPE_CHECKING:
-    from aiohttp import web
 # The server's modules (aiohttp, the store) are imported when serving, so that `s3mock health`
 # (a container's health check, run every few seconds) and configuration errors stay fast.
 
-SHUTDOWN_TIMEOUT = 10.0     # SIGTERM/SIGINT: in-flight requests get this long to finish,
-SHUTDOWN_GRACE = 2.0        # then this long to notice their cancellation
 GC_YOUNG = 10_000           # objects allocated before a young-generation collection (Python's: 700)
 HEALTH_TIMEOUT = 3.0        # `s3mock health`: below a container health check's usual 5 s
 log = logging.getLogger("s3mock")
@@ -78,6 +72,7 @@ async def serve(settings: Settings, sock: socket.socket, announce: bool,
 
     from s3mock import access_log
     from s3mock.app import make_app
+    from s3mock.shutdown import SHUTDOWN_GRACE, SHUTDOWN_TIMEOUT, drain
     runner = web.AppRunner(make_app(settings, recover=False), shutdown_timeout=SHUTDOWN_GRACE,
                            access_log_class=access_log.StreamAccessLogger,
                            access_log=access_log.ACCESS, access_log_format=settings.log_format)
@@ -110,22 +105,6 @@ async def serve(settings: Settings, sock: socket.socket, announce: bool,
         log.info("stopping: draining in-flight requests (up to %.0f s)", SHUTDOWN_TIMEOUT)
     await drain(runner, SHUTDOWN_TIMEOUT)
     access_log.BATCH.flush()
-
-
-async def drain(runner: web.AppRunner, timeout: float) -> None:
-    """Stop accepting connections, let the requests in flight finish (bounded), then close
-    everything (the store last, in the app's cleanup_ctx)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    for site in list(runner.sites):
-        await site.stop()
-    # aiohttp's own shutdown (runner.cleanup) stops reading every connection at once, so the rest
-    # of an upload still arriving would be lost (aio-libs/aiohttp#2298): wait for those first.
-    server = runner.server
-    while (server is not None and loop.time() < deadline
-           and any(getattr(c, "_request_in_progress", False) for c in server.connections)):
-        await asyncio.sleep(0.05)
-    await runner.cleanup()
 
 
 def default_endpoint(settings: Settings) -> str:

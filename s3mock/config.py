@@ -10,20 +10,14 @@ import hashlib
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from s3mock.auth.identity import User
 
 
 class ConfigError(ValueError):
     """Invalid configuration: the message is one line naming the problem."""
-
-
-@dataclass(frozen=True)
-class User:
-    access_key: str
-    secret_key: str
-    canonical_id: str
-    display_name: str
 
 
 @functools.lru_cache(maxsize=1024)    # Settings.owner calls it on every request
@@ -62,7 +56,7 @@ def make_bucket(name: str, acl: str | None = None, cors: object = None,
                 base: Path | None = None) -> BucketSpec:
     """Validate one seed bucket. `cors`: XML or JSON text, a file path, or a JSON-like table."""
     from s3mock.auth.acl import BUCKET_CANNED
-    from s3mock.handlers.bucket import valid_bucket_name
+    from s3mock.bucket_names import valid_bucket_name
     if not isinstance(name, str) or not valid_bucket_name(name):
         raise ConfigError(f"invalid bucket name {name!r} in buckets")
     if acl is not None and acl not in BUCKET_CANNED:
@@ -137,7 +131,6 @@ class Settings:
     workers: int = 1
     log_format: str = "text"
     buckets: tuple[BucketSpec, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def owner(self) -> User:

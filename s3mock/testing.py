@@ -19,7 +19,7 @@ from aiohttp import web
 
 from s3mock import access_log as access_log_module
 from s3mock.app import STORE, make_app
-from s3mock.cli import SHUTDOWN_GRACE, SHUTDOWN_TIMEOUT, drain
+from s3mock.shutdown import SHUTDOWN_GRACE, SHUTDOWN_TIMEOUT, drain
 from s3mock.config import Settings, load
 from s3mock.seed import reset, seed
 from s3mock.storage.sqlite_fs import SqliteStore

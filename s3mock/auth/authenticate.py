@@ -10,8 +10,7 @@ from typing import Mapping
 from urllib.parse import unquote
 
 from s3mock.auth import sigv2, sigv4
-from s3mock.auth.identity import ANONYMOUS, Principal
-from s3mock.config import User
+from s3mock.auth.identity import ANONYMOUS, Principal, User
 from s3mock.errors import S3Error
 
 

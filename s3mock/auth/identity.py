@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from s3mock.config import User
+
+@dataclass(frozen=True)
+class User:
+    """A configured user: its keys and the canonical id its grants and objects name."""
+    access_key: str
+    secret_key: str
+    canonical_id: str
+    display_name: str
 
 
 class Principal(NamedTuple):     # built per request: cheaper than a frozen dataclass

@@ -169,10 +169,6 @@ def check_time(signed: Signed, now: float) -> None:
                       MaxAllowedSkewMilliseconds=MAX_SKEW * 1000)
 
 
-def uri_encode(value: str, slash: bool = True) -> str:
-    return quote(value, safe="/~" if not slash else "~")
-
-
 def canonical_uri(raw_path: str) -> str:
     """Each segment of the decoded path, URI-encoded once (S3 does not normalise or double-encode)."""
     return quote(unquote(raw_path.split("?", 1)[0]), safe="/~")

@@ -1,86 +1,10 @@
-"""The handler registry (Op -> coroutine) and the per-request context every handler receives."""
+"""The operations, one area per module; load_all() imports them all so that each registers its
+handlers (registry.py)."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
-
-from aiohttp import web
-
-from s3mock.auth.identity import Principal
-from s3mock.config import Settings
-from s3mock.errors import S3Error
+from s3mock.handlers.registry import HANDLERS, Handler
 from s3mock.operations import Op
-from s3mock.storage.base import Bucket
-from s3mock.storage.sqlite_fs import SqliteStore
-
-
-class Ctx:
-    """What a handler gets: the request, the app's settings and store, and what the request's
-    steps found (operation, bucket, key, principal)."""
-    __slots__ = ("request", "headers", "settings", "store", "op", "bucket", "key", "principal",
-                 "request_id", "chunk_verifier", "continue_sent", "params", "_bucket", "_object",
-                 "_names")
-
-    def __init__(self, request: web.Request, settings: Settings, store: SqliteStore, op: Op,
-                 bucket: str | None, key: str | None, principal: Principal, request_id: str,
-                 chunk_verifier: object | None = None, params: frozenset[str] = frozenset()) -> None:
-        self.request = request
-        self.headers = request.headers
-        self.settings = settings
-        self.store = store
-        self.op = op
-        self.bucket = bucket
-        self.key = key
-        self.principal = principal
-        self.request_id = request_id
-        self.chunk_verifier = chunk_verifier    # sigv4.ChunkVerifier for signed streaming bodies
-        self.continue_sent = False
-        self.params = params            # the query's parameter names (reading values costs more)
-        # Rows authorize() read, handed to the handler's first look-up (used once): the two run
-        # with no await in between, so they see the same database state; later look-ups read again.
-        self._bucket: tuple | None = None
-        self._object: tuple | None = None
-        self._names: str | None = None
-
-    def header_names(self) -> str:
-        """The request's header names, lower-case, each between newlines: `"\nx-amz-meta-" in`
-        it tells in one search whether a scan of the headers would find anything."""
-        if self._names is None:
-            self._names = "\n" + "\n".join(self.headers).lower() + "\n"
-        return self._names
-
-    @property
-    def query(self):
-        return self.request.query
-
-    def bucket_row(self) -> Bucket | None:
-        """The request's bucket: authorize()'s row the first time after it, else read now."""
-        hit, self._bucket = self._bucket, None
-        return hit[0] if hit is not None else self.store.get_bucket(self.bucket or "")
-
-    def take_object(self):
-        """(True, ObjectMeta or None) if authorize() just read the request's object, once;
-        else (False, None)."""
-        hit, self._object = self._object, None
-        return (True, hit[0]) if hit is not None else (False, None)
-
-    def require_bucket(self) -> Bucket:
-        assert self.bucket is not None
-        b = self.bucket_row()
-        if b is None:
-            raise S3Error("NoSuchBucket", BucketName=self.bucket)
-        return b
-
-
-Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
-HANDLERS: dict[Op, Handler] = {}
-
-
-def handles(op: Op) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[op] = fn
-        return fn
-    return register
 
 
 def load_all() -> dict[Op, Handler]:

@@ -6,10 +6,11 @@ from aiohttp import web
 
 from s3mock.auth import acl
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import bucket_acl, object_acl, requested_acl
-from s3mock.handlers.body import read_all
-from s3mock.handlers.common import empty
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import bucket_acl, object_acl, requested_acl
+from s3mock.request.body import read_all
+from s3mock.request.common import empty
 from s3mock.handlers.object import check_version
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta

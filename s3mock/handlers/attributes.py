@@ -12,8 +12,9 @@ from aiohttp import hdrs, web
 
 from s3mock.dates import http_date
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.common import checksum_elements, xml_response
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.common import checksum_elements, xml_response
 from s3mock.handlers.object import check_read_conditions, lookup
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import time
 
 from aiohttp import web
 
 from s3mock import xml
+from s3mock.bucket_names import valid_bucket_name
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import requested_acl
-from s3mock.handlers.body import read_all
-from s3mock.handlers.common import empty, xml_response
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import requested_acl
+from s3mock.request.body import read_all
+from s3mock.request.common import empty, xml_response
 from s3mock.operations import Op
 from s3mock.storage.base import Bucket
-
-_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
-
-def valid_bucket_name(name: str) -> bool:
-    """https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"""
-    if not _NAME.match(name) or ".." in name or ".-" in name or "-." in name:
-        return False
-    if name.startswith(("xn--", "sthree-", "amzn-s3-demo-")) or name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")):
-        return False
-    try:
-        ipaddress.IPv4Address(name)
-        return False
-    except ValueError:
-        return True
-
 
 def _location(ctx: Ctx, body: bytes) -> str:
     """The bucket's region from CreateBucketConfiguration, checked as the regional endpoint does."""

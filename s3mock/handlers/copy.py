@@ -11,10 +11,11 @@ from aiohttp import web
 from s3mock import checksums, conditions
 from s3mock.dates import iso8601
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import (SOURCE_EXPECTED_OWNER, allowed, bucket_acl, can_read_object,
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import (SOURCE_EXPECTED_OWNER, allowed, bucket_acl, can_read_object,
                                     check_expected_owner)
-from s3mock.handlers.common import check_key, checksum_elements, quoted, xml_response
+from s3mock.request.common import check_key, checksum_elements, quoted, xml_response
 from s3mock.handlers.object import new_meta, write_conditions
 from s3mock.operations import Op, Perm
 from s3mock.storage.base import ObjectMeta

@@ -6,9 +6,10 @@ from aiohttp import web
 
 from s3mock import xml
 from s3mock.errors import ERRORS, S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.body import read_all
-from s3mock.handlers.common import xml_response
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.body import read_all
+from s3mock.request.common import xml_response
 from s3mock.operations import Op
 
 MAX_KEYS = 1000

@@ -23,8 +23,9 @@ from aiohttp import web
 
 from s3mock import xml
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.common import int_arg, xml_response
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.common import int_arg, xml_response
 from s3mock.handlers.service import owner_element
 from s3mock.operations import Op
 from s3mock.storage.base import Listed

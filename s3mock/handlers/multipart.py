@@ -13,10 +13,11 @@ from aiohttp import web
 from s3mock import checksums, conditions, xml
 from s3mock.dates import iso8601
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import owner_id
-from s3mock.handlers.body import integrity, read_all, receive
-from s3mock.handlers.common import (check_key, checksum_elements, checksum_headers, empty, int_arg,
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import owner_id
+from s3mock.request.body import integrity, read_all, receive
+from s3mock.request.common import (check_key, checksum_elements, checksum_headers, empty, int_arg,
                                     quoted, unquoted, xml_response)
 from s3mock.handlers.copy import copy_source
 from s3mock.handlers.object import DEFAULT_CHECKSUM, new_meta, write_conditions

@@ -12,10 +12,11 @@ from aiohttp import hdrs, web
 from s3mock import conditions
 from s3mock.dates import http_date
 from s3mock.errors import NOT_MODIFIED, S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import owner_id, requested_acl
-from s3mock.handlers.body import integrity, receive
-from s3mock.handlers.common import (CONTENT_HEADERS, check_key, checksum_headers, content_headers,
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import owner_id, requested_acl
+from s3mock.request.body import integrity, receive
+from s3mock.request.common import (CONTENT_HEADERS, check_key, checksum_headers, content_headers,
                                     empty, object_headers, quoted, user_metadata)
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta

@@ -22,12 +22,13 @@ from aiohttp.multipart import BodyPartReader, MultipartReader
 
 from s3mock import checksums, xml
 from s3mock.auth import acl, post_policy
-from s3mock.config import User
+from s3mock.auth.identity import User
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.access import ANONYMOUS_ID, allowed, bucket_acl
-from s3mock.handlers.body import MAX_OBJECT_SIZE, send_continue
-from s3mock.handlers.common import CONTENT_HEADERS, check_key, checksum_headers, quoted, user_metadata
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.access import ANONYMOUS_ID, allowed, bucket_acl
+from s3mock.request.body import MAX_OBJECT_SIZE, send_continue
+from s3mock.request.common import CONTENT_HEADERS, check_key, checksum_headers, quoted, user_metadata
 from s3mock.operations import Op, Perm, is_virtual_host
 from s3mock.storage.base import Bucket, ObjectMeta
 

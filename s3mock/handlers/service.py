@@ -11,8 +11,9 @@ from aiohttp import web
 
 from s3mock.dates import iso8601
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx, handles
-from s3mock.handlers.common import xml_response
+from s3mock.handlers.registry import handles
+from s3mock.request.ctx import Ctx
+from s3mock.request.common import xml_response
 from s3mock.operations import Op
 
 MAX_BUCKETS = 10000

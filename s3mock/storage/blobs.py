@@ -38,7 +38,6 @@ class BlobDir:
     def __init__(self, root: Path):
         self.root = root
         self.blobs = root / "blobs"
-        self.tmp = root / "tmp"     # temp files of versions that wrote blobs via rename
         self.blobs.mkdir(parents=True, exist_ok=True)
 
     @staticmethod
@@ -74,12 +73,6 @@ class BlobDir:
             if sub.is_dir():
                 found.update(p.name for p in sub.iterdir())
         return found
-
-    def clear_tmp(self) -> None:
-        if self.tmp.is_dir():
-            for p in self.tmp.iterdir():
-                p.unlink(missing_ok=True)
-            self.tmp.rmdir()
 
     def read_small(self, blob_id: str, start: int, end: int) -> bytes:
         """Bytes [start, end) of one blob, at once, on the event loop: for small reads."""

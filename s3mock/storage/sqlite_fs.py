@@ -182,10 +182,9 @@ class SqliteStore:
                 self.db.execute("ALTER TABLE objects ADD COLUMN part_checksums TEXT NOT NULL DEFAULT '[]'")
 
     def recover(self) -> int:
-        """Remove temp files and blobs no row points to (what a crash left). Returns blobs removed.
-        After a clean shutdown (mark_clean) only temp files: the sweep reads every row and lists
-        every blob, which would make start-up O(objects)."""
-        self.blobs.clear_tmp()
+        """Remove the blobs no row points to (what a crash left). Returns blobs removed. Skipped
+        after a clean shutdown (mark_clean): the sweep reads every row and lists every blob, which
+        would make start-up O(objects)."""
         with self._write():
             clean = self.db.execute("DELETE FROM state WHERE name='clean' RETURNING 1").fetchone()
         if clean:
@@ -562,6 +561,3 @@ class _Tx:
             self.db.execute("ROLLBACK")
         return False
 
-
-def now() -> float:
-    return time.time()

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from s3mock import app as app_module
-from s3mock.handlers import body as body_module
+from s3mock.request import body as body_module
 from s3mock.app import make_app
 from s3mock.config import Settings
 

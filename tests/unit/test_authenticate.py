@@ -6,7 +6,7 @@ import pytest
 from multidict import CIMultiDict
 
 from s3mock.auth.authenticate import HeaderPrincipals
-from s3mock.config import User
+from s3mock.auth.identity import User
 from s3mock.errors import S3Error
 
 ALICE = User("alice", "secret-a", "a" * 64, "alice")

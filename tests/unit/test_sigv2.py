@@ -13,7 +13,7 @@ from multidict import CIMultiDict
 
 from s3mock.auth import sigv2
 from s3mock.auth.authenticate import Request, authenticate, query_pairs
-from s3mock.config import User
+from s3mock.auth.identity import User
 from s3mock.errors import S3Error
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

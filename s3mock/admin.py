@@ -7,9 +7,11 @@ import time
 
 from aiohttp import web
 
-from s3mock import __version__, cors_http, seed
+from s3mock import cors_http, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
 from s3mock.errors import S3Error
+from s3mock.request.exchange import EXCHANGE
+from s3mock.version import __version__
 
 STARTED_AT = web.AppKey("started_at", float)     # set by make_app: the uptime's origin
 
@@ -34,7 +36,6 @@ async def minio_live(request: web.Request, settings, store, cache) -> web.Respon
 
 def _require_owner(request: web.Request, settings) -> None:
     """Strict mode: the request must be signed (SigV4 or SigV2) by the default user."""
-    from s3mock.app import EXCHANGE         # (app imports this module)
     ex = request[EXCHANGE]                  # the path and query the route step split off
     result = authenticate(AuthRequest(request.method, ex.path or "", ex.query, request.headers,
                                       request.host, None, False),

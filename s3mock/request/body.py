@@ -14,7 +14,7 @@ from typing import AsyncIterator
 from s3mock import checksums
 from s3mock.auth.chunked import AwsChunkedDecoder
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx
+from s3mock.request.ctx import Ctx
 from s3mock.storage.blobs import INLINE_LIMIT, BlobWriter
 
 MAX_OBJECT_SIZE = 5 * 1024**3

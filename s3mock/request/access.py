@@ -7,7 +7,7 @@ from multidict import istr
 
 from s3mock.auth import acl
 from s3mock.errors import S3Error
-from s3mock.handlers import Ctx
+from s3mock.request.ctx import Ctx
 from s3mock.operations import PERM_NONE, PERM_OWNER, PERM_USER, Op, Perm
 from s3mock.storage.base import Bucket, ObjectMeta
 

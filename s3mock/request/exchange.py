@@ -1,0 +1,30 @@
+"""What one request's steps found (route, principal, CORS), kept on the request for the later
+steps, the response signal, the tooling endpoints and the access log."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from s3mock.auth import sigv4
+from s3mock.auth.identity import Principal
+from s3mock.operations import Resolved
+
+
+class Exchange:
+    """What the request's steps found, for the later steps, on_prepare and the access log."""
+    __slots__ = ("request_id", "host", "path", "query", "route", "principal", "chunks",
+                 "cors_headers", "cors_log")
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.host = ""                                      # the target's host (with its port)
+        self.path: str | None = None                        # the raw path, without the query
+        self.query = ""                                     # the raw query
+        self.route: Resolved | None = None
+        self.principal: Principal | None = None             # None: authentication failed
+        self.chunks: sigv4.ChunkVerifier | None = None
+        self.cors_headers: dict[str, str] | None = None     # the matched CORS rule's
+        self.cors_log = "n/a"                               # none, refused, rule:N
+
+
+EXCHANGE = web.RequestKey("exchange", Exchange)
