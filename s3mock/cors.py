@@ -192,8 +192,8 @@ def _first_match(rules: tuple[Rule, ...], origin: str, method: str,
     return None, checks
 
 
-# The response header names as istr, aiohttp's header type (a plain str name is converted on
-# every response: 2.6k instructions a preflight); an istr is a str everywhere else.
+# The response header names as istr, aiohttp's header type (a plain str name is converted to
+# one on every response); an istr is a str everywhere else.
 _ALLOW_ORIGIN = istr("Access-Control-Allow-Origin")
 _ALLOW_CREDENTIALS = istr("Access-Control-Allow-Credentials")
 _ALLOW_METHODS = istr("Access-Control-Allow-Methods")

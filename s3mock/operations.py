@@ -323,8 +323,8 @@ for _route in ROUTES:
     _ROUTES_OF.setdefault((_route.method, _route.target, _route.keys), []).append(_route)
 for _routes in _ROUTES_OF.values():
     _routes.sort(key=_weight, reverse=True)
-# Op.X and Perm.X cost a microsecond each on Python 3.11 (EnumType's __getattr__ keeps class
-# attribute look-ups off the fast path): the request path uses these module constants.
+# Op.X and Perm.X are slow on Python 3.11 (EnumType's __getattr__ keeps class attribute
+# look-ups off the fast path): the request path uses these module constants.
 OP_PREFLIGHT, PERM_NONE, PERM_USER, PERM_OWNER = Op.Preflight, Perm.NONE, Perm.USER, Perm.OWNER
 KNOWN_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
 

@@ -273,8 +273,8 @@ async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int =
         await send_continue(ctx)
         content = ctx.request.content
         if size <= INLINE_LIMIT and not chunked:
-            # A small body is written at once (streaming costs 10 awaits): it has all arrived, or
-            # it is on its way (after 100 Continue).
+            # A small body is written at once, sparing it the streaming path's awaits: it has all
+            # arrived, or it is on its way (after 100 Continue).
             data = content.read_nowait(-1) if content.is_eof() else await _whole(content)
             if len(data) != size:
                 raise S3Error("IncompleteBody")

@@ -21,14 +21,15 @@ from typing import BinaryIO, Iterable, Iterator
 
 from s3mock import checksums
 
-# Blob files are raw descriptors: Python's file objects cost a third more per small PUT or GET.
+# Blob files are raw descriptors: bodies are written and read in pieces already as large as they
+# come (os.write, os.pread), so a file object's buffer and wrapper calls would buy nothing.
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_CLOEXEC
 # Below this, a body is handled on the event loop: a thread hop costs more than the work.
 INLINE_LIMIT = 256 * 1024
 # A large body is handed to the worker thread this many bytes at a time: each hand-off costs the
-# thread a wait for the GIL, so fewer, larger ones (measured: 1 -> 4 MiB, 1 GiB PUT 0.42 -> 0.59
-# of MD5's speed); two are held at most (one pending, one being written).
+# thread a wait for the GIL, so fewer, larger ones; two are held at most (one pending, one being
+# written), which bounds memory whatever the body's size.
 WRITE_STEP = 4 * 1024 * 1024
 ALLOCATE_AHEAD = 3 * WRITE_STEP
 EAGER_OPEN = 64       # a GET opens up to this many blobs (parts) before it sends anything
@@ -174,7 +175,8 @@ class BlobWriter:
         """Allocate blocks up to ALLOCATE_AHEAD past what was received: writing into allocated
         blocks costs the kernel a fraction of allocating them as the bytes arrive, and this runs
         on the event loop while the worker thread hashes and writes the step before. (Allocating
-        the whole body at once held the loop and the body back: 0.23 s for 1 GiB on tmpfs.)"""
+        the whole body at once would hold the loop, and the body, until a large file's blocks
+        were all allocated.)"""
         end = min(self._declared, self.size + ALLOCATE_AHEAD)
         if end <= self._allocated:
             return

@@ -56,7 +56,7 @@ _INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
-# output, and a listing page decodes 4,000 of them (the wrappers were half of a page's time).
+# output, and a listing page decodes four per key, so the wrappers would dominate a page's time.
 _scan = json.JSONDecoder().scan_once
 
 
@@ -71,7 +71,7 @@ def _obj(row: tuple) -> ObjectMeta:
                       [] if part_sums == "[]" else _scan(part_sums, 0)[0])
 
 
-# json.dumps() builds an encoder per call; one built once writes the same text in a third of the time.
+# json.dumps() builds an encoder per call; one built once writes the same text, without that cost.
 _encode = json.encoder.c_make_encoder(       # type: ignore[attr-defined]
     None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
 ) if json.encoder.c_make_encoder is not None else None  # type: ignore[attr-defined]
@@ -92,8 +92,8 @@ def _obj_row(m: ObjectMeta) -> tuple:
 
 def _fields(m: ObjectMeta) -> tuple:
     """What the object cache keeps of m: its fields, the containers copied, so that no change to
-    an ObjectMeta handed out reaches the cache (decoding the row's JSON again cost 15k
-    instructions a read)."""
+    an ObjectMeta handed out reaches the cache (copying them is cheaper than decoding the
+    row's JSON columns again on every read)."""
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type, dict(m.headers),
             dict(m.metadata), dict(m.checksums), m.checksum_type, tuple(m.segments),
             m.parts_count, m.acl, tuple(m.part_checksums))
