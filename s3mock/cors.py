@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from multidict import istr
 
 from s3mock import xml
-from s3mock.errors import S3Error
+from s3mock.errors import ERRORS, S3Error
 
 METHODS = ("GET", "PUT", "HEAD", "POST", "DELETE")
 MAX_RULES = 100
 MAX_BYTES = 64 * 1024
 VARY = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
-NOT_ALLOWED = ("CORSResponse: This CORS request is not allowed. This is usually because the "
-               "evalution of Origin, request method / Access-Control-Request-Method or "
-               "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+NOT_ALLOWED = ERRORS["AccessForbidden"][1]      # "This CORS request is not allowed"
 
 
 @dataclass(frozen=True)

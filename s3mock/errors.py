@@ -94,3 +94,30 @@ class S3Error(Exception):
         self.fields = {k: str(v) for k, v in fields.items() if v is not None}
         self.headers = headers or {}
         super().__init__(f"{code}: {self.message}")
+
+
+# Named variants: a code with a message of its own that S3 sends from more than one place, each
+# text written once here (versitygw's ErrInvalidPartNumber idea).
+
+def unsupported_checksum_algorithm() -> S3Error:
+    """An x-amz-checksum-algorithm / x-amz-sdk-checksum-algorithm naming no algorithm S3 has."""
+    return S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again "
+                   "with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+
+
+def invalid_part_number(value: str) -> S3Error:
+    """A partNumber that is not an integer in 1..10000 (UploadPart, GetObject, HeadObject)."""
+    return S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, "
+                   "inclusive", ArgumentName="partNumber", ArgumentValue=value)
+
+
+def content_md5_required() -> S3Error:
+    """A body S3 takes only with an integrity header (PutBucketCors, DeleteObjects)."""
+    return S3Error("InvalidRequest", "Missing required header for this request: Content-MD5 OR "
+                   "x-amz-checksum-*")
+
+
+def invalid_date() -> S3Error:
+    """A signed request without a readable Date or x-amz-date (SigV4 and SigV2)."""
+    return S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+

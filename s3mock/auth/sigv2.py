@@ -12,7 +12,7 @@ import hmac
 from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
-from s3mock.errors import S3Error
+from s3mock.errors import S3Error, invalid_date
 
 MAX_SKEW = 15 * 60
 
@@ -52,7 +52,7 @@ def check_date(headers: Mapping[str, str], now: float) -> None:
     except (TypeError, ValueError, OverflowError):       # OverflowError: a year like 99999999999
         t = -1.0
     if t < 0:
-        raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+        raise invalid_date()
     if abs(now - t) > MAX_SKEW:
         raise S3Error("RequestTimeTooSkewed", RequestTime=value, ServerTime=_iso(now),
                       MaxAllowedSkewMilliseconds=MAX_SKEW * 1000)

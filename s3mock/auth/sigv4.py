@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Mapping, NamedTuple
 from urllib.parse import quote, unquote
 
-from s3mock.errors import S3Error
+from s3mock.errors import S3Error, invalid_date
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -96,7 +96,7 @@ def parse_header(auth: str, headers: Mapping[str, str]) -> Signed:
     if not amz_date:
         date_header = headers.get("Date")
         if not date_header:
-            raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+            raise invalid_date()
         amz_date = _from_http_date(date_header)
     return Signed(cred, tuple(fields["SignedHeaders"].split(";")), fields["Signature"], amz_date, False)
 
@@ -106,7 +106,7 @@ def _from_http_date(value: str) -> str:
     try:
         return parsedate_to_datetime(value).astimezone(timezone.utc).strftime(_DATE)
     except (TypeError, ValueError, OverflowError):      # OverflowError: a year like 99999999999
-        raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
+        raise invalid_date() from None
 
 
 def _query_error(message: str) -> S3Error:
@@ -148,7 +148,7 @@ def parse_time(amz_date: str) -> float:
     try:
         return datetime.strptime(amz_date, _DATE).replace(tzinfo=timezone.utc).timestamp()
     except ValueError:
-        raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
+        raise invalid_date() from None
 
 
 def check_time(signed: Signed, now: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from s3mock import cors
-from s3mock.errors import S3Error
+from s3mock.errors import S3Error, content_md5_required
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.body import read_all
@@ -19,8 +19,7 @@ async def put_bucket_cors(ctx: Ctx) -> web.Response:
     ctx.require_bucket()
     if ctx.settings.auth == "strict" and "Content-MD5" not in ctx.headers and not any(
             h.lower().startswith("x-amz-checksum-") for h in ctx.headers):
-        raise S3Error("InvalidRequest", "Missing required header for this request: Content-MD5 OR "
-                      "x-amz-checksum-*")                                          # spec C12
+        raise content_md5_required()                                          # spec C12
     body = await read_all(ctx, cors.MAX_BYTES)
     rules = cors.parse(body)
     ctx.store.set_bucket_config(ctx.bucket or "", cors=cors.render(rules))

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from s3mock import checksums, conditions
 from s3mock.dates import iso8601
-from s3mock.errors import S3Error
+from s3mock.errors import S3Error, unsupported_checksum_algorithm
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import (SOURCE_EXPECTED_OWNER, allowed, bucket_acl, can_read_object,
@@ -72,8 +72,7 @@ async def copy_object(ctx: Ctx) -> web.Response:
                       ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
     algorithm = ctx.headers.get("x-amz-checksum-algorithm", "").upper() or None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
-        raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try "
-                      "again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+        raise unsupported_checksum_algorithm()
     same = (src.bucket, src.key) == (ctx.bucket, ctx.key)
     changes = directive == "REPLACE" or any(h in ctx.headers for h in (
         "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-server-side-encryption"))

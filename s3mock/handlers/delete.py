@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from s3mock import xml
-from s3mock.errors import ERRORS, S3Error
+from s3mock.errors import ERRORS, S3Error, content_md5_required
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.body import read_all
@@ -23,8 +23,7 @@ async def delete_objects(ctx: Ctx) -> web.Response:
     if "Content-MD5" not in ctx.headers and not any(
             h.lower().startswith("x-amz-checksum-") or h.lower() == "x-amz-sdk-checksum-algorithm"
             for h in ctx.headers):
-        raise S3Error("InvalidRequest", "Missing required header for this request: Content-MD5 OR "
-                      "x-amz-checksum-*")
+        raise content_md5_required()
     doc = xml.parse(await read_all(ctx, MAX_BODY), "Delete")
     quiet = (xml.text(doc, "Quiet") or "").strip().lower() == "true"
     objects = xml.children(doc, "Object")

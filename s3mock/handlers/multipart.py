@@ -12,7 +12,7 @@ from aiohttp import web
 
 from s3mock import checksums, conditions, xml
 from s3mock.dates import iso8601
-from s3mock.errors import S3Error
+from s3mock.errors import S3Error, invalid_part_number, unsupported_checksum_algorithm
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import owner_id
@@ -53,8 +53,7 @@ async def create_multipart_upload(ctx: Ctx) -> web.Response:
     check_key(ctx.key or "")
     algorithm = ctx.headers.get("x-amz-checksum-algorithm", "").upper() or None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
-        raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please try "
-                      "again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+        raise unsupported_checksum_algorithm()
     kind = _checksum_type(algorithm, ctx.headers.get("x-amz-checksum-type"))
     # S3 lists a key's uploads by initiation time and pages them by upload id: ids sort by time.
     upload_id = f"{time.time_ns():016x}" + secrets.token_urlsafe(40)
@@ -84,8 +83,7 @@ def _part_number(ctx: Ctx) -> int:
     except ValueError:
         n = 0
     if not 1 <= n <= MAX_PARTS:
-        raise S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, "
-                      "inclusive", ArgumentName="partNumber", ArgumentValue=raw)
+        raise invalid_part_number(raw)
     return n
 
 

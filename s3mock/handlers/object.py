@@ -11,7 +11,7 @@ from aiohttp import hdrs, web
 
 from s3mock import conditions
 from s3mock.dates import http_date
-from s3mock.errors import NOT_MODIFIED, S3Error
+from s3mock.errors import NOT_MODIFIED, S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import owner_id, requested_acl
@@ -187,8 +187,7 @@ def _part_range(meta: ObjectMeta, value: str, checksum_mode: bool
     except ValueError:
         n = 0
     if not 1 <= n <= 10000:
-        raise S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, "
-                      "inclusive", ArgumentName="partNumber", ArgumentValue=value)
+        raise invalid_part_number(value)
     count = meta.parts_count or 1
     if n > count or (meta.parts_count is not None and n > len(meta.segments)):
         raise S3Error("InvalidPartNumber", PartNumberRequested=n, ActualPartCount=count)

@@ -13,7 +13,7 @@ from typing import AsyncIterator
 
 from s3mock import checksums
 from s3mock.auth.chunked import AwsChunkedDecoder
-from s3mock.errors import S3Error
+from s3mock.errors import S3Error, unsupported_checksum_algorithm
 from s3mock.request.ctx import Ctx
 from s3mock.storage.blobs import INLINE_LIMIT, BlobWriter
 
@@ -105,8 +105,7 @@ def integrity(ctx: Ctx, default_algorithm: str | None = None, flexible: bool = T
     sdk = h.get("x-amz-sdk-checksum-algorithm") if flexible else None
     if sdk and not out.algorithm:
         if sdk.upper() not in checksums.ALGORITHMS:
-            raise S3Error("InvalidRequest", "Checksum algorithm provided is unsupported. Please "
-                          "try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            raise unsupported_checksum_algorithm()
         out.algorithm = sdk.upper()
     if not out.algorithm and default_algorithm:
         out.algorithm = default_algorithm
