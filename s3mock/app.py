@@ -13,7 +13,7 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import AbstractRoute, UrlMappingMatchInfo
 from multidict import istr
 
-from s3mock import cors_http, xml
+from s3mock import cors_http, listing_entry, xml
 from s3mock.auth.authenticate import HeaderPrincipals, Request as AuthRequest, authenticate
 from s3mock.auth.identity import ANONYMOUS
 from s3mock.config import Settings
@@ -261,7 +261,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
 
     async def store_lifetime(app: web.Application):
         own = store is None
-        app[STORE] = service.store = store if store is not None else SqliteStore(settings.data_dir)
+        app[STORE] = service.store = store if store is not None else SqliteStore(settings.data_dir, listing_entry.render)
         if own and recover:
             app[STORE].recover()
         service.cors_cache = cors_http.RulesCache(app[STORE])

@@ -145,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
             return health(endpoint)
         from s3mock import access_log
         from s3mock.seed import seed
+        from s3mock.listing_entry import render
         from s3mock.storage.sqlite_fs import SqliteStore
-        store = SqliteStore(settings.data_dir)
+        store = SqliteStore(settings.data_dir, render)
         try:
             store.recover()
             seeded = tuple(seed(store, settings))
@@ -187,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             except (ProcessLookupError, ChildProcessError):
                 clean = False
     if clean:       # every process drained and stopped: the next start can skip the orphan sweep
-        store = SqliteStore(settings.data_dir)
+        store = SqliteStore(settings.data_dir, render)
         try:
             store.mark_clean()
         finally:

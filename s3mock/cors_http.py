@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 
 from s3mock import cors
-from s3mock.storage.sqlite_fs import SqliteStore
+from s3mock.storage.base import Store
 
 log = logging.getLogger("s3mock.cors")
 
@@ -18,7 +18,7 @@ class RulesCache:
     current for every worker process (storage/generation.py), so a change made by any of them is
     seen by every other on its next request."""
 
-    def __init__(self, store: SqliteStore):
+    def __init__(self, store: Store):
         self.store = store
         self._cache: dict[str, tuple[tuple[float, int], tuple[cors.Rule, ...] | None]] = {}
 

@@ -18,6 +18,7 @@ from typing import Iterator
 from aiohttp import web
 
 from s3mock import access_log as access_log_module
+from s3mock import listing_entry
 from s3mock.app import STORE, make_app
 from s3mock.shutdown import SHUTDOWN_GRACE, SHUTDOWN_TIMEOUT, drain
 from s3mock.config import Settings, load
@@ -83,7 +84,7 @@ def running(data_dir: str | Path | None = None, *, host: str = "127.0.0.1", port
     with tempfile.TemporaryDirectory(prefix="s3mock-") as tmp:
         flags = {"host": host, "port": port, "data_dir": data_dir or tmp, **settings}
         config = load(flags, environ={})
-        store = SqliteStore(config.data_dir)
+        store = SqliteStore(config.data_dir, listing_entry.render)
         try:
             store.recover()
             seed(store, config)

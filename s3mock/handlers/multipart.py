@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import secrets
@@ -12,15 +11,16 @@ from aiohttp import web
 
 from s3mock import checksums, conditions, xml
 from s3mock.dates import iso8601
-from s3mock.errors import S3Error, invalid_part_number, unsupported_checksum_algorithm
+from s3mock.errors import S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import owner_id
-from s3mock.request.body import integrity, read_all, receive
+from s3mock.request.body import integrity, object_body, read_all
 from s3mock.request.common import (check_key, checksum_elements, checksum_headers, empty, int_arg,
                                     quoted, unquoted, xml_response)
 from s3mock.handlers.copy import copy_source
-from s3mock.handlers.object import DEFAULT_CHECKSUM, new_meta, write_conditions
+from s3mock.request.integrity import DEFAULT_CHECKSUM, requested_algorithm, upload_checksum_type
+from s3mock.handlers.object import new_meta, write_conditions
 from s3mock.handlers.service import owner_element
 from s3mock.operations import Op
 from s3mock.storage.base import ObjectMeta, Part, Upload
@@ -30,35 +30,17 @@ MAX_PART_SIZE = 5 * 1024**3
 MAX_PARTS = 10000
 
 
-def _checksum_type(algorithm: str | None, requested: str | None) -> str | None:
-    if algorithm is None:
-        if requested:
-            raise S3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with "
-                          "the x-amz-checksum-algorithm header.")
-        return None
-    kind = (requested or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")).upper()
-    if kind not in ("COMPOSITE", "FULL_OBJECT"):
-        raise S3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.")
-    if kind == "FULL_OBJECT" and algorithm in ("SHA1", "SHA256") or \
-            kind == "COMPOSITE" and algorithm == "CRC64NVME":
-        raise S3Error("InvalidRequest", f"The {kind} checksum type cannot be used with the "
-                      f"{algorithm.lower()} checksum algorithm.")
-    return kind
-
-
 @handles(Op.CreateMultipartUpload)
 async def create_multipart_upload(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html"""
     bucket = ctx.require_bucket()
     check_key(ctx.key or "")
-    algorithm = ctx.headers.get("x-amz-checksum-algorithm", "").upper() or None
-    if algorithm is not None and algorithm not in checksums.ALGORITHMS:
-        raise unsupported_checksum_algorithm()
-    kind = _checksum_type(algorithm, ctx.headers.get("x-amz-checksum-type"))
+    algorithm = requested_algorithm(ctx.headers)
+    kind = upload_checksum_type(algorithm, ctx.headers.get("x-amz-checksum-type"))
     # S3 lists a key's uploads by initiation time and pages them by upload id: ids sort by time.
     upload_id = f"{time.time_ns():016x}" + secrets.token_urlsafe(40)
     upload = Upload(upload_id, ctx.bucket or "", ctx.key or "", time.time(),
-                    owner_id(ctx), new_meta(ctx, bucket.owner, 0, "", []), algorithm, kind)
+                    owner_id(ctx), new_meta(ctx, bucket.owner), algorithm, kind)
     if not ctx.store.create_upload(upload):
         raise S3Error("NoSuchBucket", BucketName=upload.bucket)
     headers = {}
@@ -87,7 +69,8 @@ def _part_number(ctx: Ctx) -> int:
     return n
 
 
-def _part_algorithms(up: Upload) -> str:
+def _part_algorithm(up: Upload) -> str:
+    """The checksum every part of the upload keeps: the upload's, else S3's default."""
     return up.checksum_algorithm or DEFAULT_CHECKSUM
 
 
@@ -100,47 +83,15 @@ async def upload_part(ctx: Ctx) -> web.Response:
     if up.checksum_algorithm and want.algorithm and want.algorithm != up.checksum_algorithm:
         raise S3Error("InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: "
                       f"{up.checksum_algorithm.lower()}, actual checksum Type: {want.algorithm.lower()}")
-    want.extra.add(_part_algorithms(up))
-    writer = ctx.store.blobs.writer(want.algorithms)
-    await receive(ctx, writer, want, max_size=MAX_PART_SIZE)
-    writer.create_if_empty()
-    blob = writer.blob_id
-    values = writer.checksum_values()
-    keep = {alg: values[alg] for alg in {_part_algorithms(up), want.algorithm} if alg}
-    part = Part(number, writer.size, writer.etag, time.time(), blob, keep)
-    if not ctx.store.put_part(up.upload_id, part):
+    want.keep.add(_part_algorithm(up))
+    body, size = object_body(ctx, want, max_size=MAX_PART_SIZE)
+    part = await ctx.store.upload_part(up.upload_id, number, body, size, want)
+    if part is None:
         raise S3Error("NoSuchUpload", UploadId=up.upload_id)
     headers = {"ETag": quoted(part.etag), "x-amz-server-side-encryption": "AES256"}
     if want.algorithm:
-        headers.update(checksum_headers({want.algorithm: keep[want.algorithm]}, None))
+        headers.update(checksum_headers({want.algorithm: part.checksums[want.algorithm]}, None))
     return empty(200, headers)
-
-
-def _copy_range(ctx: Ctx, segments, start: int, end: int, algorithms: list[str]):
-    """Copy bytes [start, end) of a source into a new blob, hashing as it goes (in a thread)."""
-    writer = ctx.store.blobs.writer(algorithms)
-    offset = 0
-    try:
-        for blob_id, size in segments:
-            lo, hi = max(start - offset, 0), min(end - offset, size)
-            offset += size
-            if hi <= lo:
-                continue
-            with open(ctx.store.blobs.path(blob_id), "rb") as f:
-                f.seek(lo)
-                remaining = hi - lo
-                while remaining:
-                    data = f.read(min(remaining, 1024 * 1024))
-                    if not data:
-                        raise OSError("source blob is shorter than recorded")
-                    writer.write_sync(data)
-                    remaining -= len(data)
-        writer.create_if_empty()
-        writer.close_sync()
-    except BaseException:
-        writer.discard_sync()       # no temp file left behind (ENOSPC, EIO, source gone)
-        raise
-    return writer
 
 
 @handles(Op.UploadPartCopy)
@@ -153,15 +104,11 @@ async def upload_part_copy(ctx: Ctx) -> web.Response:
     start, end = conditions.parse_copy_range(rng, src.size) if rng else (0, src.size)
     if end - start > MAX_PART_SIZE:
         raise S3Error("EntityTooLarge", ProposedSize=end - start, MaxSizeAllowed=MAX_PART_SIZE)
-    loop = asyncio.get_running_loop()
     try:
-        writer = await loop.run_in_executor(None, _copy_range, ctx, src.segments, start, end,
-                                            [_part_algorithms(up)])
+        part = await ctx.store.copy_part(up.upload_id, number, src, start, end, [_part_algorithm(up)])
     except FileNotFoundError:
         raise S3Error("NoSuchKey", Key=src.key) from None
-    blob = writer.blob_id
-    part = Part(number, writer.size, writer.etag, time.time(), blob, writer.checksum_values())
-    if not ctx.store.put_part(up.upload_id, part):
+    if part is None:
         raise S3Error("NoSuchUpload", UploadId=up.upload_id)
     content = [("LastModified", iso8601(part.mtime)), ("ETag", quoted(part.etag))]
     if up.checksum_algorithm:
@@ -246,7 +193,7 @@ def _check_request(ctx: Ctx, up: Upload, size: int) -> None:
 def _object_checksum(up: Upload, chosen: list[Part]) -> tuple[str, str, str]:
     """(algorithm, value, type) of the completed object: COMPOSITE is the checksum of the parts'
     checksums with "-<count>"; FULL_OBJECT the CRC of the whole body, from the parts' CRCs."""
-    alg = up.checksum_algorithm or DEFAULT_CHECKSUM
+    alg = _part_algorithm(up)
     kind = up.checksum_type or "FULL_OBJECT"
     if kind == "COMPOSITE":
         return alg, checksums.composite(alg, [p.checksums[alg] for p in chosen]), kind
@@ -331,11 +278,11 @@ async def complete_multipart_upload(ctx: Ctx) -> web.Response:
     _check_checksums(ctx, up, requested, chosen, value)
     meta.etag = _multipart_etag([p.etag for p in chosen]) or ""
     meta.mtime, meta.parts_count = time.time(), len(chosen)
-    meta.segments = [(p.blob, p.size) for p in chosen]
     meta.checksums, meta.checksum_type = {alg: value}, kind
     if kind == "COMPOSITE":
         meta.part_checksums = [p.checksums[alg] for p in chosen]
-    result = ctx.store.complete_upload(up.upload_id, meta, expect_etag=expect, expect_absent=absent)
+    result = ctx.store.complete_upload(up.upload_id, meta, chosen, expect_etag=expect,
+                                       expect_absent=absent)
     if result is None:
         return _complete_again(ctx, upload_id, requested)
     if not result:

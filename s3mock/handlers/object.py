@@ -15,15 +15,14 @@ from s3mock.errors import NOT_MODIFIED, S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import owner_id, requested_acl
-from s3mock.request.body import integrity, receive
+from s3mock.request.body import integrity, object_body
 from s3mock.request.common import (CONTENT_HEADERS, check_key, checksum_headers, content_headers,
                                     empty, object_headers, quoted, user_metadata)
+from s3mock.request.integrity import DEFAULT_CHECKSUM
 from s3mock.operations import Op
-from s3mock.storage.base import ObjectMeta
-from s3mock.storage.blobs import INLINE_LIMIT
+from s3mock.storage.base import FileRanges, ObjectMeta
 
 log = logging.getLogger("s3mock")
-DEFAULT_CHECKSUM = "CRC64NVME"
 OVERRIDES = {
     "response-content-type": "Content-Type", "response-content-language": "Content-Language",
     "response-expires": "Expires", "response-cache-control": "Cache-Control",
@@ -91,16 +90,17 @@ def write_conditions(ctx: Ctx) -> tuple[str | None, bool]:
     return expect, absent
 
 
-def new_meta(ctx: Ctx, bucket_owner: str, size: int, etag: str,
-             segments: list[tuple[str, int]]) -> ObjectMeta:
+def new_meta(ctx: Ctx, bucket_owner: str) -> ObjectMeta:
+    """The object the request writes, as its headers describe it (its body's size, ETag and
+    checksums are the store's to fill in)."""
     owner = owner_id(ctx)
     return ObjectMeta(
-        bucket=ctx.bucket or "", key=ctx.key or "", size=size, etag=etag, mtime=time.time(),
+        bucket=ctx.bucket or "", key=ctx.key or "", size=0, etag="", mtime=time.time(),
         owner=owner, content_type=ctx.headers.get("Content-Type"),
         headers=stored_content_headers(ctx),
         metadata=user_metadata(ctx.headers, from_headers=True) if "\nx-amz-meta-" in ctx.header_names()
         else {},
-        segments=segments, acl=requested_acl(ctx, owner, bucket_owner, for_bucket=False))
+        acl=requested_acl(ctx, owner, bucket_owner, for_bucket=False))
 
 
 @handles(Op.PutObject)
@@ -110,13 +110,10 @@ async def put_object(ctx: Ctx) -> web.Response:
     check_key(ctx.key or "")
     expect, absent = write_conditions(ctx)
     want = integrity(ctx, default_algorithm=DEFAULT_CHECKSUM)
-    meta = new_meta(ctx, bucket.owner, 0, "", [])
-    writer = ctx.store.blobs.writer(want.algorithms)
-    await receive(ctx, writer, want)
-    alg = want.algorithm or DEFAULT_CHECKSUM
-    meta.size, meta.etag, meta.segments = writer.size, writer.etag, writer.segments()
-    meta.checksums, meta.checksum_type = {alg: writer.checksum_values()[alg]}, "FULL_OBJECT"
-    if not await ctx.store.put_object_grouped(meta, expect_etag=expect, expect_absent=absent):
+    meta = new_meta(ctx, bucket.owner)
+    meta.checksum_type = "FULL_OBJECT"
+    body, size = object_body(ctx, want)
+    if not await ctx.store.put_object(meta, body, size, want, expect_etag=expect, expect_absent=absent):
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
     headers = {"ETag": quoted(meta.etag), "x-amz-server-side-encryption": "AES256"}
     headers.update(checksum_headers(meta.checksums, meta.checksum_type))
@@ -218,25 +215,18 @@ async def get_object(ctx: Ctx) -> web.StreamResponse:
         meta = lookup(ctx)
         status, headers, rng = _prepare_read(ctx, meta)
         start, end = rng if rng else (0, meta.size)
-        if not meta.segments:       # an empty object has no blob
-            return web.Response(status=status, headers=headers, body=b"")
-        if len(meta.segments) == 1 and end - start <= INLINE_LIMIT:
-            try:
-                body = ctx.store.blobs.read_small(meta.segments[0][0], start, end)
-            except FileNotFoundError:
-                continue  # replaced between reading its row and opening its blob: read the new one
+        body = ctx.store.open_object(meta, start, end)
+        if body is None:
+            continue  # replaced between reading its row and opening its blob: read the new one
+        if isinstance(body, bytes):
             return web.Response(status=status, headers=headers, body=body)
-        with contextlib.ExitStack() as stack:
-            try:
-                parts = stack.enter_context(ctx.store.blobs.opened(meta.segments, start, end))
-            except FileNotFoundError:
-                continue  # replaced between reading its row and opening its blob: read the new one
-            return await _send(ctx, meta, status, headers, end - start, parts)
+        with contextlib.closing(body):
+            return await _send(ctx, meta, status, headers, end - start, body)
     raise S3Error("InternalError")
 
 
 async def _send(ctx: Ctx, meta: ObjectMeta, status: int, headers: dict[str, str], length: int,
-                parts) -> web.StreamResponse:
+                parts: FileRanges) -> web.StreamResponse:
     """Stream the blobs' bytes with sendfile: the kernel copies them, no buffer passes through
     Python (as aiohttp's FileResponse does, which cannot send parts of several files)."""
     resp = web.StreamResponse(status=status, headers=headers)

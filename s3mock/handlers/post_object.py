@@ -8,11 +8,10 @@ The policy language and the signature are pure logic in auth/post_policy.py.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 from dataclasses import dataclass, field
+from typing import AsyncIterator
 from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
@@ -20,7 +19,7 @@ from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.multipart import BodyPartReader, MultipartReader
 
-from s3mock import checksums, xml
+from s3mock import xml
 from s3mock.auth import acl, post_policy
 from s3mock.auth.identity import User
 from s3mock.errors import S3Error
@@ -29,15 +28,14 @@ from s3mock.request.ctx import Ctx
 from s3mock.request.access import ANONYMOUS_ID, allowed, bucket_acl
 from s3mock.request.body import MAX_OBJECT_SIZE, send_continue
 from s3mock.request.common import CONTENT_HEADERS, check_key, checksum_headers, quoted, user_metadata
+from s3mock.request.integrity import Integrity, from_form
 from s3mock.operations import Op, Perm, is_virtual_host
-from s3mock.storage.base import Bucket, ObjectMeta
+from s3mock.storage.base import Bucket, Digest, ObjectMeta
 
-DEFAULT_CHECKSUM = "CRC64NVME"
 # "The form data and boundaries (excluding the contents of the file) cannot exceed 20KB";
 # recorded as MaxPostPreDataLengthBytes 20480.
 MAX_PRE_DATA = 20480
 CHUNK = 256 * 1024
-_NOT_CHECKSUMS = {"x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode"}
 _FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
 
 
@@ -149,41 +147,6 @@ def _authorise(ctx: Ctx, form: Form, bucket: Bucket) -> tuple[User | None, tuple
     return user, post_policy.check(policy, form.fields, bucket.name, time.time(), form.names)
 
 
-@dataclass
-class Wanted:
-    md5: bytes | None = None
-    algorithm: str = DEFAULT_CHECKSUM
-    value: str | None = None
-
-
-def _integrity(fields: dict[str, str]) -> Wanted:
-    """Content-MD5 and x-amz-checksum-* form fields, as PutObject takes them as headers."""
-    out = Wanted()
-    if "content-md5" in fields:
-        try:
-            out.md5 = base64.b64decode(fields["content-md5"], validate=True)
-        except (binascii.Error, ValueError):
-            out.md5 = b""
-        if len(out.md5) != 16:
-            raise S3Error("InvalidDigest", **{"Content-MD5": fields["content-md5"]})
-    found = [(checksums.algorithm_of_header(n), n, v) for n, v in fields.items()
-             if n.startswith("x-amz-checksum-") and n not in _NOT_CHECKSUMS]
-    if any(alg is None for alg, _, _ in found):
-        bad = next(n for alg, n, _ in found if alg is None)
-        raise S3Error("InvalidRequest", f"The algorithm type you specified in {bad} header is invalid.")
-    if len(found) > 1:
-        raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
-                      "checksum Types are not allowed.")
-    if found:
-        alg, name, value = found[0]
-        if not checksums.is_valid(alg or "", value):
-            raise S3Error("InvalidRequest", f"Value for {name} header is invalid.")
-        out.algorithm, out.value = alg or DEFAULT_CHECKSUM, value
-    elif fields.get("x-amz-checksum-algorithm", "").upper() in checksums.ALGORITHMS:
-        out.algorithm = fields["x-amz-checksum-algorithm"].upper()
-    return out
-
-
 def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket_owner: str) -> ObjectMeta:
     f = form.fields
     owner = user.canonical_id if user else ANONYMOUS_ID
@@ -199,34 +162,41 @@ def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket_owner: s
         acl=policy.to_json() if policy is not None else None)
 
 
-async def _receive(part: BodyPartReader, writer, limit: int) -> int:
-    """Stream the file part into `writer`; past `limit` bytes keep counting but stop writing.
-    Returns the file's size."""
-    size = 0
-    while True:
-        data = await part.read_chunk(CHUNK)
-        if not data:
-            return size
-        size += len(data)
-        if size <= limit:
-            await writer.write(data)
-        elif size > MAX_OBJECT_SIZE:
-            raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=limit)
+class _File:
+    """The form's file part as the store reads it (past `limit` bytes counted, not handed on),
+    and its check: the policy's content-length-range, then the form's integrity fields."""
 
+    def __init__(self, part: BodyPartReader, limit: int, length_range: tuple[int, int] | None,
+                 want: Integrity):
+        self.part, self.limit, self.length_range, self.want = part, limit, length_range, want
+        self.size = 0
 
-def _check_body(writer, size: int, length_range: tuple[int, int] | None, want: Wanted) -> None:
-    if length_range is not None:
-        lo, hi = length_range
-        if size > hi:
-            raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=hi)
-        if size < lo:
-            raise S3Error("EntityTooSmall", ProposedSize=size, MinSizeAllowed=lo)
-    if want.md5 is not None and writer.md5.digest() != want.md5:
-        raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(),
-                      CalculatedDigest=checksums.encode(writer.md5.digest()))
-    if want.value is not None and writer.checksum_values()[want.algorithm] != want.value:
-        raise S3Error("BadDigest", f"The {want.algorithm} you specified did not match the "
-                      "calculated checksum.")
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            try:
+                data = await self.part.read_chunk(CHUNK)
+            except (ValueError, AssertionError, HttpProcessingError):
+                raise _malformed() from None
+            if not data:
+                return
+            self.size += len(data)
+            if self.size <= self.limit:
+                yield data
+            elif self.size > MAX_OBJECT_SIZE:
+                raise S3Error("EntityTooLarge", ProposedSize=self.size, MaxSizeAllowed=self.limit)
+
+    @property
+    def algorithms(self) -> list[str]:
+        return self.want.algorithms
+
+    def verify(self, digest: Digest) -> dict[str, str]:
+        if self.length_range is not None:
+            lo, hi = self.length_range
+            if self.size > hi:
+                raise S3Error("EntityTooLarge", ProposedSize=self.size, MaxSizeAllowed=hi)
+            if self.size < lo:
+                raise S3Error("EntityTooSmall", ProposedSize=self.size, MinSizeAllowed=lo)
+        return self.want.verify(digest)
 
 
 def _location(ctx: Ctx, key: str) -> str:
@@ -285,21 +255,8 @@ async def post_object(ctx: Ctx) -> web.Response:
     check_key(key)
     user, length_range = _authorise(ctx, form, bucket)
     meta = _new_meta(ctx, form, key, user, bucket.owner)
-    want = _integrity(form.fields)
     limit = length_range[1] if length_range is not None else MAX_OBJECT_SIZE
-    writer = ctx.store.blobs.writer([want.algorithm])
-    try:
-        try:
-            size = await _receive(form.file, writer, max(limit, 0))
-        except (ValueError, AssertionError, HttpProcessingError):
-            raise _malformed() from None
-        await writer.finish_hashing()
-        _check_body(writer, size, length_range, want)
-    except BaseException:
-        await writer.abort()
-        raise
-    meta.size, meta.etag, meta.segments = writer.size, writer.etag, writer.segments()
-    meta.checksums = {want.algorithm: writer.checksum_values()[want.algorithm]}
+    file = _File(form.file, max(limit, 0), length_range, from_form(form.fields))
     meta.checksum_type = "FULL_OBJECT"
-    ctx.store.put_object(meta)
+    await ctx.store.put_object(meta, file, 0, file)
     return _respond(ctx, form, meta)

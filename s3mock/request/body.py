@@ -1,46 +1,24 @@
-"""Request bodies: 100-continue on first read, aws-chunked decoding, size limits, and integrity
-checks (Content-MD5, x-amz-checksum-* headers and trailers, signed payload SHA-256)."""
+"""Request bodies: 100-continue on first read, aws-chunked decoding, size limits, and bodies
+handed to the store as async iterators of bytes (what to verify of them: integrity.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hashlib
 import re
-from dataclasses import dataclass, field
 from typing import AsyncIterator
 
-from s3mock import checksums
 from s3mock.auth.chunked import AwsChunkedDecoder
-from s3mock.errors import S3Error, unsupported_checksum_algorithm
+from s3mock.errors import S3Error
 from s3mock.request.ctx import Ctx
-from s3mock.storage.blobs import INLINE_LIMIT, BlobWriter
+from s3mock.request.integrity import Integrity, from_headers
 
 MAX_OBJECT_SIZE = 5 * 1024**3
 BODY_TIMEOUT = 60.0        # seconds a request body may stall before S3's RequestTimeout
 NET_CHUNK = 256 * 1024
-_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+# A body up to this size, not aws-chunked, is read whole and handed on in one piece: streaming it
+# would cost ten awaits, and the usual small PUT has all arrived with its headers.
+WHOLE_BODY = 256 * 1024
 _CHECKSUM_NAMES = re.compile(r"\n(x-amz-checksum-[^\n]*)")      # in Ctx.header_names()
-_NOT_CHECKSUMS = {"x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-checksum-mode"}
-
-
-@dataclass
-class Integrity:
-    """What the client asked us to verify and store about a body."""
-    md5: bytes | None = None
-    algorithm: str | None = None         # the flexible checksum to compute and store
-    value: str | None = None             # its expected value, from a header
-    trailer: bool = False                # its expected value arrives as a trailer
-    payload_sha256: str | None = None    # hex, from a signed x-amz-content-sha256
-    extra: set[str] = field(default_factory=set)
-
-    @property
-    def algorithms(self) -> list[str]:
-        algs = {self.algorithm} if self.algorithm else set()
-        if self.payload_sha256:
-            algs.add("SHA256")
-        return sorted(algs | self.extra)
 
 
 def is_chunked(ctx: Ctx) -> bool:
@@ -64,55 +42,10 @@ def is_chunked(ctx: Ctx) -> bool:
 
 
 def integrity(ctx: Ctx, default_algorithm: str | None = None, flexible: bool = True) -> Integrity:
-    """What to verify of the body. Without `flexible`, x-amz-checksum-* headers are not the body's
-    (CompleteMultipartUpload's name the object the upload becomes) and only Content-MD5 and a
-    signed payload hash are checked."""
-    h = ctx.headers
-    out = Integrity()
-    md5 = h.get("Content-MD5")
-    if md5 is not None:
-        try:
-            out.md5 = base64.b64decode(md5, validate=True)
-        except (binascii.Error, ValueError):
-            raise S3Error("InvalidDigest", **{"Content-MD5": md5}) from None
-        if len(out.md5) != 16:
-            raise S3Error("InvalidDigest", **{"Content-MD5": md5})
+    """What to verify of the request's body (integrity.from_headers)."""
     names = ctx.header_names()
-    found = [(checksums.algorithm_of_header(n), n, h[n]) for n in _CHECKSUM_NAMES.findall(names)
-             if n not in _NOT_CHECKSUMS] if flexible and "\nx-amz-checksum-" in names else []
-    unknown = [n for alg, n, _ in found if alg is None]
-    if unknown:
-        raise S3Error("InvalidRequest", f"The algorithm type you specified in {unknown[0].lower()} "
-                      "header is invalid.")
-    if len(found) > 1:
-        raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
-                      "checksum Types are not allowed.")
-    if found:
-        alg, name, value = found[0]
-        if not checksums.is_valid(alg, value):
-            raise S3Error("InvalidRequest", f"Value for {name.lower()} header is invalid.")
-        out.algorithm, out.value = alg, value
-    trailer = h.get("x-amz-trailer") if flexible else None
-    if trailer:
-        alg = checksums.algorithm_of_header(trailer.strip())
-        if alg is None:
-            raise S3Error("InvalidRequest", "The value specified in the x-amz-trailer header is not "
-                          "supported")
-        if out.algorithm and out.algorithm != alg:
-            raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
-                          "checksum Types are not allowed.")
-        out.algorithm, out.trailer = alg, True
-    sdk = h.get("x-amz-sdk-checksum-algorithm") if flexible else None
-    if sdk and not out.algorithm:
-        if sdk.upper() not in checksums.ALGORITHMS:
-            raise unsupported_checksum_algorithm()
-        out.algorithm = sdk.upper()
-    if not out.algorithm and default_algorithm:
-        out.algorithm = default_algorithm
-    sha = h.get("x-amz-content-sha256", "")
-    if _HEX64.match(sha):
-        out.payload_sha256 = sha.lower()
-    return out
+    found = _CHECKSUM_NAMES.findall(names) if flexible and "\nx-amz-checksum-" in names else []
+    return from_headers(ctx.headers, found, default_algorithm, flexible)
 
 
 def declared_length(ctx: Ctx, required: bool = False, chunked: bool | None = None) -> int:
@@ -226,74 +159,36 @@ async def read_all(ctx: Ctx, limit: int, flexible: bool = True) -> bytes:
     want = integrity(ctx, flexible=flexible)
     parts: list[bytes] = []
     size = 0
-    trailers: dict[str, str] = {}
-    async for data in raw_chunks(ctx, trailers):
+    async for data in raw_chunks(ctx, want.trailers):
         size += len(data)
         if size > limit:
             raise S3Error("MaxMessageLengthExceeded")
         parts.append(data)
     body = b"".join(parts)
-    if want.md5 is not None and hashlib.md5(body).digest() != want.md5:
-        raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(),
-                      CalculatedDigest=checksums.encode(hashlib.md5(body).digest()))
-    if want.algorithm:
-        h = checksums.new(want.algorithm)
-        h.update(body)
-        _check_value(want, checksums.encode(h.digest()), trailers)
-    if want.payload_sha256 and hashlib.sha256(body).hexdigest() != want.payload_sha256:
-        raise S3Error("XAmzContentSHA256Mismatch", ClientComputedContentSHA256=want.payload_sha256,
-                      S3ComputedContentSHA256=hashlib.sha256(body).hexdigest())
+    want.verify_bytes(body)
     return body
 
 
-def _check_value(want: Integrity, actual: str, trailers: dict[str, str]) -> None:
-    expected = want.value
-    if want.trailer:
-        expected = trailers.get(checksums.header_name(want.algorithm or ""))
-        if expected is None:
-            return
-        if not checksums.is_valid(want.algorithm or "", expected):
-            raise S3Error("InvalidRequest", f"Value for {checksums.header_name(want.algorithm or '')}"
-                          " trailing header is invalid.")
-    if expected is not None and expected != actual:
-        raise S3Error("BadDigest", f"The {want.algorithm} you specified did not match the "
-                      "calculated checksum.")
+def object_body(ctx: Ctx, want: Integrity, max_size: int = MAX_OBJECT_SIZE) -> tuple[AsyncIterator[bytes], int]:
+    """A PutObject or UploadPart body as the store reads it, and its declared size (refused now
+    if over max_size). Trailers arrive in want.trailers."""
+    chunked = is_chunked(ctx)
+    size = declared_length(ctx, required=True, chunked=chunked)
+    if size > max_size:
+        raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=max_size)
+    return _object_chunks(ctx, size, chunked, want.trailers), size
 
 
-async def receive(ctx: Ctx, writer: BlobWriter, want: Integrity, max_size: int = MAX_OBJECT_SIZE) -> None:
-    """Stream the body into `writer` and verify it. On any error the writer is aborted."""
-    try:
-        chunked = is_chunked(ctx)
-        size = declared_length(ctx, required=True, chunked=chunked)
-        if size > max_size:
-            raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=max_size)
-        writer.reserve(size)
-        trailers: dict[str, str] = {}
-        await send_continue(ctx)
+async def _object_chunks(ctx: Ctx, size: int, chunked: bool, trailers: dict[str, str]
+                         ) -> AsyncIterator[bytes]:
+    # Asked for only once the store accepted the body (room on disk): then 100 Continue.
+    await send_continue(ctx)
+    if size <= WHOLE_BODY and not chunked:
         content = ctx.request.content
-        if size <= INLINE_LIMIT and not chunked:
-            # A small body is written at once, sparing it the streaming path's awaits: it has all
-            # arrived, or it is on its way (after 100 Continue).
-            data = content.read_nowait(-1) if content.is_eof() else await _whole(content)
-            if len(data) != size:
-                raise S3Error("IncompleteBody")
-            writer.write_sync(data)
-        else:
-            async for data in raw_chunks(ctx, trailers):
-                await writer.write(data)
-        await writer.finish_hashing()
-        # S3 quirk: ExpectedDigest is hex, CalculatedDigest base64.
-        if want.md5 is not None and writer.md5.digest() != want.md5:
-            raise S3Error("BadDigest", ExpectedDigest=want.md5.hex(),
-                          CalculatedDigest=checksums.encode(writer.md5.digest()))
-        values = writer.checksum_values()
-        if want.payload_sha256:
-            actual = base64.b64decode(values["SHA256"]).hex()
-            if actual != want.payload_sha256:
-                raise S3Error("XAmzContentSHA256Mismatch", ClientComputedContentSHA256=want.payload_sha256,
-                              S3ComputedContentSHA256=actual)
-        if want.algorithm:
-            _check_value(want, values[want.algorithm], trailers)
-    except BaseException:
-        await writer.abort()
-        raise
+        data = content.read_nowait(-1) if content.is_eof() else await _whole(content)
+        if len(data) != size:
+            raise S3Error("IncompleteBody")
+        yield data
+        return
+    async for data in raw_chunks(ctx, trailers):
+        yield data

@@ -1,15 +1,14 @@
 """What storage holds (buckets, objects, uploads, parts) and the Store protocol handlers call.
 
-No aiohttp, no HTTP: handlers translate between HTTP and these types.
+No aiohttp, no HTTP, no S3 XML: handlers translate between HTTP and these types. The protocol is
+the boundary: bodies go in as async iterators of bytes and come out as bytes or file ranges, and
+nothing above storage sees a file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from s3mock.storage.blobs import BlobDir
+from typing import AsyncIterable, BinaryIO, Callable, Collection, Iterator, Protocol
 
 
 @dataclass
@@ -76,11 +75,47 @@ class Listed:
     last: str | None = None   # the last key or prefix returned (next marker)
 
 
-class Store(Protocol):
-    """What handlers call on storage (storage/sqlite_fs.py's SqliteStore is the one there is; a unit
-    test holds the two to the same signatures)."""
+@dataclass
+class Digest:
+    """What the store computed of a body as it wrote or read it."""
+    size: int
+    md5: bytes
+    checksums: dict[str, str] = field(default_factory=dict)     # algorithm -> base64, as asked
 
-    blobs: BlobDir
+    @property
+    def etag(self) -> str:
+        return self.md5.hex()
+
+
+class BodyCheck(Protocol):
+    """The caller's part in writing a body: which checksums to compute besides MD5, and a verdict
+    once the last byte is written and before anything is committed. verify() raises to refuse the
+    body (nothing of it is kept), else returns the checksums to store with it."""
+
+    @property
+    def algorithms(self) -> Collection[str]: ...
+    def verify(self, digest: Digest) -> dict[str, str]: ...
+
+
+Body = AsyncIterable[bytes]
+# An object's listing entry from its row (what a listing page shows after the key), rendered by
+# the layer that knows the listing's format and handed to the store, which keeps it with the row.
+EntryRenderer = Callable[[ObjectMeta], str]
+
+
+class FileRanges(Protocol):
+    """An object's bytes as (file, offset, count) ranges in order, to send with sendfile; close()
+    after. The first files are open already: a later overwrite cannot cut the read short."""
+
+    def __iter__(self) -> Iterator[tuple[BinaryIO, int, int]]: ...
+    def close(self) -> None: ...
+
+
+class Store(Protocol):
+    """What handlers call on storage: rows, and operations on bodies (storage/sqlite_fs.py's
+    SqliteStore is the one there is; a unit test holds it to these signatures). Methods taking a
+    body read it to the end before they commit; a condition that fails or a check that refuses
+    leaves nothing behind."""
 
     def close(self) -> None: ...
     def recover(self) -> int: ...
@@ -92,20 +127,25 @@ class Store(Protocol):
     def delete_bucket(self, name: str) -> bool: ...
     def set_bucket_config(self, name: str, **values: object) -> None: ...
     def get_object(self, bucket: str, key: str) -> ObjectMeta | None: ...
-    def put_object(self, meta: ObjectMeta, expect_etag: str | None = None,
-                   expect_absent: bool = False) -> bool: ...
-    async def put_object_grouped(self, meta: ObjectMeta, expect_etag: str | None = None,
-                                 expect_absent: bool = False) -> bool: ...
+    async def put_object(self, meta: ObjectMeta, body: Body, size: int, check: BodyCheck,
+                         expect_etag: str | None = None, expect_absent: bool = False) -> bool: ...
+    async def copy_object(self, src: ObjectMeta, meta: ObjectMeta, expect_etag: str | None = None,
+                          expect_absent: bool = False) -> bool: ...
+    async def digest_object(self, meta: ObjectMeta, algorithms: Collection[str]) -> Digest: ...
+    def open_object(self, meta: ObjectMeta, start: int, end: int) -> bytes | FileRanges | None: ...
     def update_object_acl(self, bucket: str, key: str, acl: str) -> None: ...
     def delete_object(self, bucket: str, key: str) -> bool: ...
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
                      limit: int = 1000, owners: bool = True) -> Listed: ...
     def create_upload(self, up: Upload) -> bool: ...
     def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload | None: ...
-    def put_part(self, upload_id: str, part: Part) -> bool: ...
+    async def upload_part(self, upload_id: str, number: int, body: Body, size: int,
+                          check: BodyCheck) -> Part | None: ...
+    async def copy_part(self, upload_id: str, number: int, src: ObjectMeta, start: int, end: int,
+                        algorithms: Collection[str]) -> Part | None: ...
     def list_parts(self, upload_id: str, after: int = 0, limit: int = 10000) -> list[Part]: ...
-    def complete_upload(self, upload_id: str, meta: ObjectMeta, expect_etag: str | None = None,
-                        expect_absent: bool = False) -> bool | None: ...
+    def complete_upload(self, upload_id: str, meta: ObjectMeta, parts: list[Part],
+                        expect_etag: str | None = None, expect_absent: bool = False) -> bool | None: ...
     def completed_upload(self, bucket: str, key: str, upload_id: str) -> ObjectMeta | None: ...
     def abort_upload(self, upload_id: str) -> bool: ...
     def list_uploads(self, bucket: str, prefix: str, key_marker: str, upload_marker: str,

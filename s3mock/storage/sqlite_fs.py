@@ -1,6 +1,7 @@
 """The store: metadata in SQLite (WAL), bodies in blob files. The metadata row is the commit point.
 
-No aiohttp, no HTTP. Point look-ups run on the event loop; blob I/O of large bodies does not.
+No aiohttp, no HTTP, no S3 XML. Point look-ups run on the event loop; blob I/O of large bodies
+does not. Rows are encoded in rows.py, bodies moved in bodies.py, uploads kept in uploads.py.
 """
 
 from __future__ import annotations
@@ -8,138 +9,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import json.encoder
 import sqlite3
-import time
 from pathlib import Path
+from typing import Collection
 
-from s3mock import listing_entry
-from s3mock.storage.base import Bucket, Listed, ObjectMeta, Part, Upload
+from s3mock.storage import bodies
+from s3mock.storage.base import (Body, BodyCheck, Bucket, Digest, EntryRenderer, FileRanges, Listed,
+                                 ObjectMeta)
 from s3mock.storage.blobs import BlobDir
 from s3mock.storage.generation import MISSING, RowCache
+from s3mock.storage.rows import (INSERT_OBJ, OBJ_COLS, SCHEMA, Tx, cache_fields, cacheable,
+                                 from_cache_fields, obj_from_row, obj_row, successor)
+from s3mock.storage.uploads import COMPLETED_KEPT, Uploads
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS buckets(
-  name TEXT PRIMARY KEY, created REAL NOT NULL, owner TEXT NOT NULL, region TEXT NOT NULL,
-  acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS objects(
-  bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-  mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
-  metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
-  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
-  part_checksums TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS uploads(
-  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
-  owner TEXT NOT NULL, template TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
-CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket, key, upload_id);
-CREATE TABLE IF NOT EXISTS parts(
-  upload_id TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-  mtime REAL NOT NULL, blob TEXT NOT NULL, checksums TEXT NOT NULL,
-  PRIMARY KEY(upload_id, number)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS completed_uploads(
-  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
-  mtime REAL NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads(mtime);
-CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-"""
+__all__ = ["COMPLETED_KEPT", "SqliteStore"]
 
 BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucket changes
 OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
-CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached
-# How long a completed upload id can be completed again with the same answer (s3mock's choice:
-# S3 documents no period). A record also ends when its object is replaced or deleted.
-COMPLETED_KEPT = 24 * 3600
-_OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
-             "checksum_type, segments, parts_count, acl, part_checksums")
-# A row is written with its listing entry (listing_entry.render), which only listings read.
-_INSERT_OBJ = f"INSERT OR REPLACE INTO objects({_OBJ_COLS}, entry) VALUES ({','.join('?' * 16)})"
 
 
-# The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
-# output, and a listing page decodes four per key, so the wrappers would dominate a page's time.
-_scan = json.JSONDecoder().scan_once
-
-
-def _obj(row: tuple) -> ObjectMeta:
-    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
-     part_sums) = row
-    return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype,
-                      {} if headers == "{}" else _scan(headers, 0)[0],
-                      {} if metadata == "{}" else _scan(metadata, 0)[0],
-                      {} if sums == "{}" else _scan(sums, 0)[0], stype,
-                      list(map(tuple, _scan(segs, 0)[0])), pc, acl,
-                      [] if part_sums == "[]" else _scan(part_sums, 0)[0])
-
-
-# json.dumps() builds an encoder per call; one built once writes the same text, without that cost.
-_encode = json.encoder.c_make_encoder(       # type: ignore[attr-defined]
-    None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
-) if json.encoder.c_make_encoder is not None else None  # type: ignore[attr-defined]
-
-
-def _json(value: dict | list) -> str:
-    if not value:
-        return "{}" if isinstance(value, dict) else "[]"
-    return "".join(_encode(value, 0)) if _encode is not None else json.dumps(value)
-
-
-def _obj_row(m: ObjectMeta) -> tuple:
-    return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
-            _json(m.headers), _json(m.metadata), _json(m.checksums),
-            m.checksum_type, _json(m.segments), m.parts_count, m.acl, _json(m.part_checksums),
-            listing_entry.render(m))
-
-
-def _fields(m: ObjectMeta) -> tuple:
-    """What the object cache keeps of m: its fields, the containers copied, so that no change to
-    an ObjectMeta handed out reaches the cache (copying them is cheaper than decoding the
-    row's JSON columns again on every read)."""
-    return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type, dict(m.headers),
-            dict(m.metadata), dict(m.checksums), m.checksum_type, tuple(m.segments),
-            m.parts_count, m.acl, tuple(m.part_checksums))
-
-
-def _from_fields(f: tuple) -> ObjectMeta:
-    """A new ObjectMeta, with containers of its own, from the object cache's fields."""
-    (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
-     part_sums) = f
-    return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype, dict(headers), dict(metadata),
-                      dict(sums), stype, list(segs), pc, acl, list(part_sums))
-
-
-def _cacheable(row: tuple) -> bool:
-    """Short enough to keep in memory: key, headers and metadata within CACHED_TEXT."""
-    return len(row[1]) + len(row[7]) + len(row[8]) <= CACHED_TEXT
-
-
-def _meta_to_json(m: ObjectMeta) -> str:
-    return json.dumps({"content_type": m.content_type, "headers": m.headers,
-                       "metadata": m.metadata, "acl": m.acl, "owner": m.owner})
-
-
-def _successor(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with prefix (None: no bound)."""
-    while prefix:
-        last = ord(prefix[-1])
-        if last < 0x10FFFF:
-            # U+D800-DFFF are surrogates, not encodable in UTF-8: U+D7FF is followed by U+E000.
-            return prefix[:-1] + chr(0xE000 if last == 0xD7FF else last + 1)
-        prefix = prefix[:-1]
-    return None
-
-
-class SqliteStore:
-    def __init__(self, data_dir: Path):
+class SqliteStore(Uploads):
+    def __init__(self, data_dir: Path, render_entry: EntryRenderer):
+        """`render_entry`: an object's listing entry, kept with its row (a declared cache: the
+        renderer knows S3's XML, the store does not)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.blobs = BlobDir(self.data_dir)
+        self._render_entry = render_entry
         self.db = sqlite3.connect(self.data_dir / "meta.sqlite3", isolation_level=None,
                                   check_same_thread=False, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
-        self._group: list = []      # PUTs waiting for their shared commit (put_object_grouped)
+        self._group: list = []      # PUTs waiting for their shared commit (_commit_grouped)
         self._buckets = RowCache(self.data_dir / "buckets.gen", BUCKET_CACHE_SIZE)
         self._objects = RowCache(self.data_dir / "objects.gen", OBJECT_CACHE_SIZE)
         self._changed: dict = {}    # object rows the write transaction changed (_object_write)
@@ -160,10 +63,10 @@ class SqliteStore:
                 return
             self.db.execute("ALTER TABLE objects ADD COLUMN entry TEXT NOT NULL DEFAULT ''")
             after: tuple = ("", "")
-            while rows := self.db.execute(f"SELECT {_OBJ_COLS} FROM objects WHERE (bucket, key) > (?, ?) "
+            while rows := self.db.execute(f"SELECT {OBJ_COLS} FROM objects WHERE (bucket, key) > (?, ?) "
                                           "ORDER BY bucket, key LIMIT 10000", after).fetchall():
                 self.db.executemany("UPDATE objects SET entry=? WHERE bucket=? AND key=?",
-                                    [(listing_entry.render(m), m.bucket, m.key) for m in map(_obj, rows)])
+                                    [(self._render_entry(m), m.bucket, m.key) for m in map(obj_from_row, rows)])
                 after = rows[-1][:2]
 
     def _has_entry_column(self) -> bool:
@@ -203,7 +106,7 @@ class SqliteStore:
             self.db.execute("INSERT OR REPLACE INTO state VALUES ('clean', '1')")
 
     def _write(self):
-        return _Tx(self.db)
+        return Tx(self.db)
 
     # buckets
     def list_buckets(self) -> list[Bucket]:
@@ -282,22 +185,60 @@ class SqliteStore:
         """The object's row, from the cache while no other process has changed an object since."""
         fields = self._objects.get((bucket, key))
         if fields is not MISSING:
-            return _from_fields(fields) if fields is not None else None
-        row = self.db.execute(f"SELECT {_OBJ_COLS} FROM objects WHERE bucket=? AND key=?",
+            return from_cache_fields(fields) if fields is not None else None
+        row = self.db.execute(f"SELECT {OBJ_COLS} FROM objects WHERE bucket=? AND key=?",
                               (bucket, key)).fetchone()
         if row is None:
             self._objects.fill((bucket, key), None)
             return None
-        meta = _obj(row)
-        if _cacheable(row):
-            self._objects.fill((bucket, key), _fields(meta))
+        meta = obj_from_row(row)
+        if cacheable(row):
+            self._objects.fill((bucket, key), cache_fields(meta))
         return meta
 
-    def put_object(self, meta: ObjectMeta, expect_etag: str | None = None,
-                   expect_absent: bool = False) -> bool:
-        """Commit the row, then drop the blobs of what it replaced. False if a condition failed
-        (meta's blobs are removed then). If the commit fails (disk full, I/O error, lock timeout)
-        meta's blobs are removed and the error raised."""
+    async def put_object(self, meta: ObjectMeta, body: Body, size: int, check: BodyCheck,
+                         expect_etag: str | None = None, expect_absent: bool = False) -> bool:
+        """Write `body` (`size` bytes declared) as meta's object once `check` accepts it: meta
+        gets its size, ETag (the MD5), segments and the checksums check kept, and is committed
+        with the other PUTs of this loop iteration. False if a condition on the current object
+        failed (nothing is kept then)."""
+        writer, kept = await bodies.receive(self.blobs, body, size, check)
+        meta.size, meta.etag, meta.segments = writer.size, writer.etag, writer.segments()
+        meta.checksums = kept
+        return await self._commit_grouped(meta, expect_etag, expect_absent)
+
+    async def copy_object(self, src: ObjectMeta, meta: ObjectMeta, expect_etag: str | None = None,
+                          expect_absent: bool = False) -> bool:
+        """meta, with src's bytes, committed (its size, ETag and checksums are the caller's).
+        Blobs are never modified, so the copy shares them: a hard link each, no byte copied.
+        FileNotFoundError if src was replaced or deleted since its row was read."""
+        meta.segments = []
+        try:
+            for blob, size in src.segments:
+                meta.segments.append((self.blobs.link_copy(blob), size))
+        except BaseException:
+            self.blobs.unlink(b for b, _ in meta.segments)      # no orphan copies (EIO, source gone)
+            raise
+        return await self._commit_grouped(meta, expect_etag, expect_absent)
+
+    async def digest_object(self, meta: ObjectMeta, algorithms: Collection[str]) -> Digest:
+        """MD5 and checksums of meta's bytes, read in a worker thread. FileNotFoundError if the
+        object was replaced or deleted since its row was read."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, bodies.digest, self.blobs, meta.segments, algorithms)
+
+    def open_object(self, meta: ObjectMeta, start: int, end: int) -> bytes | FileRanges | None:
+        """Bytes [start, end) of meta's object: the bytes themselves when small, else file ranges
+        to send (close them after). None if the object was replaced or deleted since its row was
+        read: read the row again."""
+        return bodies.open_range(self.blobs, meta.segments, start, end)
+
+    def commit_object(self, meta: ObjectMeta, expect_etag: str | None = None,
+                      expect_absent: bool = False) -> bool:
+        """Below the Store boundary (the operations above are built on it): commit meta's row,
+        its blobs already written, then drop the blobs of what it replaced. False if a condition
+        failed (meta's blobs are removed then). If the commit fails (disk full, I/O error, lock
+        timeout) meta's blobs are removed and the error raised."""
         return self._commit_rows([(meta, expect_etag, expect_absent)])[0]
 
     def _commit_rows(self, rows: list[tuple[ObjectMeta, str | None, bool]]) -> list[bool]:
@@ -326,9 +267,9 @@ class SqliteStore:
         if (expect_absent and old is not None) or (
                 expect_etag is not None and (old is None or old[0] != expect_etag)):
             return False, None
-        row = _obj_row(meta)
-        self.db.execute(_INSERT_OBJ, row)
-        self._changed[meta.bucket, meta.key] = _fields(meta) if _cacheable(row) else MISSING
+        row = obj_row(meta, self._render_entry(meta))
+        self.db.execute(INSERT_OBJ, row)
+        self._changed[meta.bucket, meta.key] = cache_fields(meta) if cacheable(row) else MISSING
         return True, old[1] if old is not None else None
 
     def _drop_replaced(self, meta: ObjectMeta, old_segments: str | None) -> None:
@@ -337,9 +278,9 @@ class SqliteStore:
             keep = {s[0] for s in meta.segments}
             self.blobs.unlink(s[0] for s in json.loads(old_segments) if s[0] not in keep)
 
-    async def put_object_grouped(self, meta: ObjectMeta, expect_etag: str | None = None,
-                                 expect_absent: bool = False) -> bool:
-        """put_object, committed in one transaction with the others that reach this point in the
+    async def _commit_grouped(self, meta: ObjectMeta, expect_etag: str | None,
+                              expect_absent: bool) -> bool:
+        """commit_object, committed in one transaction with the others that reach this point in the
         same event-loop iteration (one BEGIN/COMMIT and one WAL write for all). A row whose
         condition failed has its blobs removed here, whatever became of its caller."""
         loop = asyncio.get_running_loop()
@@ -379,12 +320,12 @@ class SqliteStore:
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
                      limit: int = 1000, owners: bool = True) -> Listed:
         """Keys and common prefixes after `after`, in UTF-8 order: a range scan. Entries are
-        (key, owner, entry) tuples, the entry rendered when the row was written (listing_entry):
+        (key, owner, entry) tuples, the entry rendered when the row was written (render_entry):
         what a listing shows, nothing to decode. Without `owners` the owner is None (not read)."""
         out = Listed()
         if limit <= 0:
             return out      # S3: max-keys=0 is an empty page that is not truncated
-        upper = _successor(prefix) if prefix else None
+        upper = successor(prefix) if prefix else None
         sql = (f"SELECT key, {'owner' if owners else 'NULL'}, entry FROM objects WHERE bucket=? AND key >= ? "
                f"{'AND key < ?' if upper is not None else ''} ORDER BY key LIMIT ?")
         # key + NUL is the smallest string after key: every bound below is inclusive.
@@ -398,7 +339,7 @@ class SqliteStore:
             return out
         if after.startswith(prefix) and delimiter in after[len(prefix):]:
             idx = after.index(delimiter, len(prefix)) + len(delimiter)
-            cursor = max(cursor, _successor(after[:idx]) or cursor)
+            cursor = max(cursor, successor(after[:idx]) or cursor)
         batch = min(limit + 1, 1000)
         while True:
             # Step lazily: after a common prefix the rest of the batch is never read.
@@ -419,7 +360,7 @@ class SqliteStore:
                 common = key[: pos + len(delimiter)]
                 out.prefixes.append(common)
                 out.last = common
-                nxt = _successor(common)
+                nxt = successor(common)
                 if nxt is None:
                     return out
                 cursor = nxt
@@ -427,137 +368,3 @@ class SqliteStore:
             else:
                 if seen < batch:
                     return out
-
-    # multipart uploads
-    def create_upload(self, up: Upload) -> bool:
-        """False if the bucket is gone (deleted since the handler read it)."""
-        with self._write():
-            cur = self.db.execute("INSERT INTO uploads SELECT ?,?,?,?,?,?,?,? WHERE EXISTS "
-                                  "(SELECT 1 FROM buckets WHERE name=?)",
-                                  (up.upload_id, up.bucket, up.key, up.initiated, up.owner,
-                                   _meta_to_json(up.template), up.checksum_algorithm,
-                                   up.checksum_type, up.bucket))
-            return cur.rowcount == 1
-
-    def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload | None:
-        row = self.db.execute("SELECT upload_id, bucket, key, initiated, owner, template, "
-                              "checksum_algorithm, checksum_type FROM uploads WHERE upload_id=? "
-                              "AND bucket=? AND key=?", (upload_id, bucket, key)).fetchone()
-        return self._upload(row) if row else None
-
-    @staticmethod
-    def _upload(row: tuple) -> Upload:
-        uid, bucket, key, initiated, owner, template, alg, ctype = row
-        t = json.loads(template)
-        meta = ObjectMeta(bucket, key, 0, "", initiated, t["owner"], t["content_type"],
-                          t["headers"], t["metadata"], acl=t["acl"])
-        return Upload(uid, bucket, key, initiated, owner, meta, alg, ctype)
-
-    def put_part(self, upload_id: str, part: Part) -> bool:
-        """False if the upload no longer exists (the part's blob is then removed, as it is when
-        the commit fails)."""
-        try:
-            with self._write():
-                if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
-                    ok, old = False, None
-                else:
-                    old = self.db.execute("SELECT blob FROM parts WHERE upload_id=? AND number=?",
-                                          (upload_id, part.number)).fetchone()
-                    self.db.execute("INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?,?,?)",
-                                    (upload_id, part.number, part.size, part.etag, part.mtime,
-                                     part.blob, json.dumps(part.checksums)))
-                    ok = True
-        except sqlite3.Error:
-            self.blobs.unlink([part.blob])
-            raise
-        if not ok:
-            self.blobs.unlink([part.blob])
-        elif old:
-            self.blobs.unlink([old[0]])
-        return ok
-
-    def list_parts(self, upload_id: str, after: int = 0, limit: int = 10000) -> list[Part]:
-        rows = self.db.execute("SELECT number, size, etag, mtime, blob, checksums FROM parts WHERE "
-                               "upload_id=? AND number>? ORDER BY number LIMIT ?",
-                               (upload_id, after, limit)).fetchall()
-        return [Part(n, s, e, m, b, json.loads(c)) for n, s, e, m, b, c in rows]
-
-    def complete_upload(self, upload_id: str, meta: ObjectMeta, expect_etag: str | None = None,
-                        expect_absent: bool = False) -> bool | None:
-        """Turn the upload into the object (its parts' blobs become its segments) in one commit,
-        remembered as completed (completed_upload). None if the upload is gone, False if a
-        condition on the current object failed."""
-        with self._object_write():
-            if not self.db.execute("SELECT 1 FROM uploads WHERE upload_id=?", (upload_id,)).fetchone():
-                return None
-            blobs = [b for (b,) in self.db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
-            written, old = self._write_row(meta, expect_etag, expect_absent)
-            if not written:
-                return False
-            self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
-            self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-            self.db.execute("DELETE FROM completed_uploads WHERE mtime < ?", (meta.mtime - COMPLETED_KEPT,))
-            self.db.execute("INSERT OR REPLACE INTO completed_uploads VALUES (?,?,?,?,?)",
-                            (upload_id, meta.bucket, meta.key, meta.etag, meta.mtime))
-        keep = {s[0] for s in meta.segments}
-        self.blobs.unlink(b for b in blobs if b not in keep)
-        self._drop_replaced(meta, old)
-        return True
-
-    def completed_upload(self, bucket: str, key: str, upload_id: str) -> ObjectMeta | None:
-        """The object the upload became, while it is still the key's current object and the upload
-        was completed less than COMPLETED_KEPT ago; else None."""
-        row = self.db.execute("SELECT etag, mtime FROM completed_uploads WHERE upload_id=? AND "
-                              "bucket=? AND key=? AND mtime >= ?",
-                              (upload_id, bucket, key, time.time() - COMPLETED_KEPT)).fetchone()
-        if row is None:
-            return None
-        current = self.get_object(bucket, key)
-        if current is None or (current.etag, current.mtime) != tuple(row):
-            return None
-        return current
-
-    def abort_upload(self, upload_id: str) -> bool:
-        with self._write():
-            blobs = [b for (b,) in self.db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
-            self.db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
-            cur = self.db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-        self.blobs.unlink(blobs)
-        return cur.rowcount == 1
-
-    def list_uploads(self, bucket: str, prefix: str, key_marker: str, upload_marker: str,
-                     limit: int) -> list[Upload]:
-        rows = self.db.execute(
-            "SELECT upload_id, bucket, key, initiated, owner, template, checksum_algorithm, "
-            "checksum_type FROM uploads WHERE bucket=? AND key >= ? AND key < ? AND (key > ? OR "
-            "(key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT ?",
-            (bucket, prefix, _successor(prefix) or "\U0010ffff" * 2, key_marker, key_marker,
-             upload_marker, limit)).fetchall()
-        return [self._upload(r) for r in rows]
-
-
-class _Tx:
-    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK: one writer at a time, across processes too."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            try:
-                self.db.execute("COMMIT")
-                return False
-            except sqlite3.Error:
-                # A failed COMMIT (busy, full, I/O) may leave the transaction open: end it, or
-                # every later BEGIN fails with "cannot start a transaction within a transaction".
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
-                raise
-        if self.db.in_transaction:
-            self.db.execute("ROLLBACK")
-        return False
-

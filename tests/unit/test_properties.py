@@ -19,6 +19,7 @@ from s3mock.auth import sigv4
 from s3mock.auth.authenticate import query_pairs
 from s3mock.errors import S3Error
 from s3mock.storage.base import Bucket, ObjectMeta
+from s3mock.listing_entry import render
 from s3mock.storage.sqlite_fs import SqliteStore
 
 BOUNDED = settings(max_examples=200, deadline=None, database=None,
@@ -298,7 +299,7 @@ def model_list(keys, prefix, delimiter, after):
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    s = SqliteStore(tmp_path_factory.mktemp("props-store"))
+    s = SqliteStore(tmp_path_factory.mktemp("props-store"), render)
     yield s
     s.close()
 
@@ -312,7 +313,7 @@ def test_listing_matches_model_and_paginates(store, keys, prefix, delimiter, aft
     bucket = f"p{next(_counter)}"
     store.create_bucket(Bucket(bucket, 0.0, "owner", "us-east-1"))
     for k in keys:
-        store.put_object(ObjectMeta(bucket, k, 0, "etag", 0.0, "owner"))
+        store.commit_object(ObjectMeta(bucket, k, 0, "etag", 0.0, "owner"))
 
     expected = model_list(keys, prefix, delimiter, after)
     page = store.list_objects(bucket, prefix, delimiter, after, limit)
