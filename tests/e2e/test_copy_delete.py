@@ -6,6 +6,8 @@ DeleteObjects with Quiet, the 1000-key limit and VersionId "null".
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from datetime import datetime, timedelta
 
@@ -106,6 +108,47 @@ def test_copy_to_itself_with_replace_updates_metadata(s3, src):
     assert get["Metadata"] == {"rev": "2"}
     assert get["ContentType"] == "text/csv"
     assert get["LastModified"] >= src["LastModified"]
+
+
+def _multipart(s3, bucket: str, key: str, parts: list[bytes], **create) -> dict:
+    """A completed multipart object of these parts; CompleteMultipartUpload's answer."""
+    up = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
+    done = []
+    for n, body in enumerate(parts, 1):
+        extra = {"ChecksumAlgorithm": create["ChecksumAlgorithm"]} if create else {}
+        r = s3.upload_part(Bucket=bucket, Key=key, UploadId=up, PartNumber=n, Body=body, **extra)
+        sums = {k: v for k, v in r.items() if k.startswith("Checksum") and k != "ChecksumType"}
+        done.append({"PartNumber": n, "ETag": r["ETag"], **(sums if create else {})})
+    return s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=up,
+                                        MultipartUpload={"Parts": done})
+
+
+@pytest.mark.parametrize("create", [{}, {"ChecksumAlgorithm": "SHA256"}], ids=["default", "composite"])
+def test_copy_of_a_multipart_object_is_one_object(s3, bucket, create):
+    """S3 writes a copy as one object: the MD5 of the bytes as ETag (no "-N"), no parts, and a
+    checksum of the whole object ("the checksum value for the object might change if you copy
+    it", checking-object-integrity.html; the ETag and parts as recorded on S3 in
+    floci-io/floci#3093 and localstack/localstack#3729). A FULL_OBJECT CRC keeps its value."""
+    parts = [b"a" * (5 * 1024 * 1024), b"tail"]
+    whole = b"".join(parts)
+    done = _multipart(s3, bucket, "mp", parts, **create)
+    assert done["ETag"].endswith('-2"')
+    got = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "mp"},
+                         ChecksumAlgorithm=create.get("ChecksumAlgorithm", "CRC64NVME"))
+    assert got["CopyObjectResult"]["ETag"] == md5_etag(whole)
+    head = s3.head_object(Bucket=bucket, Key="copy", ChecksumMode="ENABLED")
+    assert head["ETag"] == md5_etag(whole) and head["ContentLength"] == len(whole)
+    assert head["ChecksumType"] == "FULL_OBJECT"
+    if create:
+        assert head["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(whole).digest()).decode()
+    else:
+        source = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+        assert head["ChecksumCRC64NVME"] == source["ChecksumCRC64NVME"]
+    first = s3.head_object(Bucket=bucket, Key="copy", PartNumber=1)
+    assert "PartsCount" not in first and first["ContentLength"] == len(whole)
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="copy", ObjectAttributes=["ObjectParts", "ETag"])
+    assert "ObjectParts" not in attrs and attrs["ETag"] == md5_etag(whole).strip('"')
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == whole
 
 
 def test_copy_source_if_match(s3, src):

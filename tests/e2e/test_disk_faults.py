@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from s3mock.app import STORE, make_app
 from s3mock.config import Settings
 from s3mock.storage import blobs as blobs_mod
+from s3mock.storage import bodies as bodies_mod
 from support import blob_files, client, referenced_blobs, start_server
 
 # Lenient auth reads the access key only: this identifies the default user (the owner).
@@ -305,6 +306,27 @@ async def test_eio_during_copy_object(app_client, monkeypatch):
     assert await _get(c, "dst") == b"old dst"
     assert_no_leftovers(c.data_dir)
     status, text = await _put(c, "dst", b"", **{"x-amz-copy-source": "/faults/src"})
+    assert status == 200, text
+    assert await _get(c, "dst") == b"source"
+
+
+async def test_eio_while_a_copy_reads_its_source(app_client, monkeypatch):
+    """A copy that computes a checksum the source lacks reads the source's bytes first: an I/O
+    error there stores nothing either."""
+    c = app_client
+    assert (await _put(c, "src", b"source"))[0] == 200
+    assert (await _put(c, "dst", b"old dst"))[0] == 200
+
+    def eio_open(*args, **kw):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    copy = {"x-amz-copy-source": "/faults/src", "x-amz-checksum-algorithm": "SHA1"}
+    with monkeypatch.context() as m:
+        m.setattr(bodies_mod, "open", eio_open, raising=False)
+        assert_internal_error(*await _put(c, "dst", b"", **copy))
+    assert await _get(c, "dst") == b"old dst"
+    assert_no_leftovers(c.data_dir)
+    status, text = await _put(c, "dst", b"", **copy)
     assert status == 200, text
     assert await _get(c, "dst") == b"source"
 
