@@ -564,3 +564,4 @@ def test_store_protocol_is_what_sqlite_store_offers():
         assert str(inspect.signature(ours[name])) == str(inspect.signature(fn)), name
         assert inspect.iscoroutinefunction(ours[name]) == inspect.iscoroutinefunction(fn), name
     assert "blobs" not in Store.__annotations__
+
