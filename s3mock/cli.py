@@ -143,11 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             if not endpoint.startswith(("http://", "https://")):
                 raise ConfigError(f"invalid endpoint {endpoint!r}: expected http://HOST:PORT")
             return health(endpoint)
-        from s3mock import access_log
+        from s3mock import access_log, listing_entry
         from s3mock.seed import seed
-        from s3mock.listing_entry import render
         from s3mock.storage.sqlite_fs import SqliteStore
-        store = SqliteStore(settings.data_dir, render)
+        store = SqliteStore(settings.data_dir, listing_entry.render)
         try:
             store.recover()
             seeded = tuple(seed(store, settings))
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             except (ProcessLookupError, ChildProcessError):
                 clean = False
     if clean:       # every process drained and stopped: the next start can skip the orphan sweep
-        store = SqliteStore(settings.data_dir, render)
+        store = SqliteStore(settings.data_dir, listing_entry.render)
         try:
             store.mark_clean()
         finally:

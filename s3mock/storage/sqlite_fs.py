@@ -30,8 +30,10 @@ OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
 
 class SqliteStore(Uploads):
     def __init__(self, data_dir: Path, render_entry: EntryRenderer):
-        """`render_entry`: an object's listing entry, kept with its row (a declared cache: the
-        renderer knows S3's XML, the store does not)."""
+        """`render_entry` makes an object's listing entry, kept with its row: a declared cache,
+        written with the row and invalidated with it, whose renderer knows S3's XML while the store
+        does not. A listing page is then its keys joined to stored strings; rendering a thousand
+        entries as the page is read would cost more than the rest of the page."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.blobs = BlobDir(self.data_dir)
