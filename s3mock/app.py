@@ -261,7 +261,10 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
 
     async def store_lifetime(app: web.Application):
         own = store is None
-        app[STORE] = service.store = store if store is not None else SqliteStore(settings.data_dir, listing_entry.render)
+        if store is None:
+            app[STORE] = service.store = SqliteStore(settings.data_dir, listing_entry.render)
+        else:
+            app[STORE] = service.store = store
         if own and recover:
             app[STORE].recover()
         service.cors_cache = cors_http.RulesCache(app[STORE])

@@ -169,7 +169,8 @@ async def read_all(ctx: Ctx, limit: int, flexible: bool = True) -> bytes:
     return body
 
 
-def object_body(ctx: Ctx, want: Integrity, max_size: int = MAX_OBJECT_SIZE) -> tuple[AsyncIterator[bytes], int]:
+def object_body(ctx: Ctx, want: Integrity,
+                max_size: int = MAX_OBJECT_SIZE) -> tuple[AsyncIterator[bytes], int]:
     """A PutObject or UploadPart body as the store reads it, and its declared size (refused now
     if over max_size). Trailers arrive in want.trailers."""
     chunked = is_chunked(ctx)

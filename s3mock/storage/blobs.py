@@ -86,14 +86,6 @@ class BlobDir:
             raise OSError(f"blob {blob_id} is shorter than recorded")
         return data
 
-    def checksum(self, blob_id: str, algorithm: str) -> str:
-        """The base64 checksum of one blob's bytes. Blocking: call it from a worker thread."""
-        hasher = checksums.new(algorithm)
-        with open(self.path(blob_id), "rb") as f:
-            while data := f.read(1024 * 1024):
-                hasher.update(data)
-        return checksums.encode(hasher.digest())
-
     @contextlib.contextmanager
     def opened(self, segments: list[tuple[str, int]], start: int, end: int
                ) -> Iterator[Iterator[tuple[BinaryIO, int, int]]]:

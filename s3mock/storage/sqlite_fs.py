@@ -68,7 +68,8 @@ class SqliteStore(Uploads):
             while rows := self.db.execute(f"SELECT {OBJ_COLS} FROM objects WHERE (bucket, key) > (?, ?) "
                                           "ORDER BY bucket, key LIMIT 10000", after).fetchall():
                 self.db.executemany("UPDATE objects SET entry=? WHERE bucket=? AND key=?",
-                                    [(self._render_entry(m), m.bucket, m.key) for m in map(obj_from_row, rows)])
+                                    [(self._render_entry(m), m.bucket, m.key)
+                                     for m in map(obj_from_row, rows)])
                 after = rows[-1][:2]
 
     def _has_entry_column(self) -> bool:
