@@ -1,5 +1,5 @@
-"""Crash consistency across every write path: PutObject, CopyObject, multipart (create, parts,
-complete, abort), DeleteObjects, PutBucketCors/DeleteBucketCors, PutBucketAcl and PutObjectAcl.
+"""Crash consistency across every write path: PutObject, CopyObject (with a checksum computed or
+not), multipart (create, parts sent or copied, complete, abort), DeleteObjects, PutBucketCors/DeleteBucketCors, PutBucketAcl and PutObjectAcl.
 
 Independent workers each drive their own keys or bucket with a sequential stream of operations and
 keep a model of what a client must see. The server is SIGKILLed after a (seeded) random number of
@@ -101,6 +101,8 @@ class Copies(Worker):
         if self.rng.random() < 0.5:
             ctype = f"replaced/{self.rng.randrange(1000)}"
             extra = {"MetadataDirective": "REPLACE", "ContentType": ctype}
+        if self.rng.random() < 0.3:
+            extra["ChecksumAlgorithm"] = "SHA1"     # the source has none: read and hashed first
         new = {**self.state, dst: (sha(self.sources[src]), ctype)}
         self.pending = new.__eq__
         s3.copy_object(Bucket=BUCKET, Key=dst, CopySource={"Bucket": BUCKET, "Key": src}, **extra)
@@ -113,10 +115,22 @@ class Copies(Worker):
 class Multipart(Worker):
     """One key; state: (object sha, {upload id: {part number: part ETag}})."""
     name, key = "multipart", "mp/obj"
+    source = random.Random(9).randbytes(SIZES[5])      # what UploadPartCopy copies from
 
     def __init__(self, rng):
         super().__init__(rng)
         self.bodies: dict[str, bytes] = {}     # part ETag -> body
+
+    def setup(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="mp-src", Body=self.source)
+
+    def _next_part(self) -> tuple[bytes, str | None]:
+        """The next part's body, and the range of mp-src it is copied from (None: sent)."""
+        if self.rng.random() < 0.3:
+            lo = self.rng.randrange(len(self.source))
+            hi = self.rng.randrange(lo, len(self.source))
+            return self.source[lo:hi + 1], f"bytes={lo}-{hi}"
+        return self.rng.randbytes(self.rng.choice(SIZES[:5])), None
 
     def step(self, s3):
         obj, uploads = self.state
@@ -134,12 +148,17 @@ class Multipart(Worker):
         choice = self.rng.random()
         if not parts or (choice < 0.5 and len(parts) < 3):
             n = self.rng.randint(1, 3)
-            body = self.rng.randbytes(self.rng.choice(SIZES[:5]))
+            body, copied = self._next_part()
             etag = f'"{hashlib.md5(body).hexdigest()}"'
             self.bodies[etag] = body
             new = (obj, {up: {**parts, n: etag}})
             self.pending = new.__eq__
-            s3.upload_part(Bucket=BUCKET, Key=self.key, UploadId=up, PartNumber=n, Body=body)
+            if copied is None:
+                s3.upload_part(Bucket=BUCKET, Key=self.key, UploadId=up, PartNumber=n, Body=body)
+            else:
+                s3.upload_part_copy(Bucket=BUCKET, Key=self.key, UploadId=up, PartNumber=n,
+                                    CopySource={"Bucket": BUCKET, "Key": "mp-src"},
+                                    CopySourceRange=copied)
         elif choice < 0.9:
             # parts are under 5 MiB: complete with the last-numbered one only
             n = max(parts)
