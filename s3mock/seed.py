@@ -11,11 +11,10 @@ import time
 
 from s3mock.auth import acl
 from s3mock.config import Settings
-from s3mock.storage.base import Bucket
-from s3mock.storage.sqlite_fs import SqliteStore
+from s3mock.storage.base import Bucket, Store
 
 
-def seed(store: SqliteStore, settings: Settings, exact: bool = False) -> list[str]:
+def seed(store: Store, settings: Settings, exact: bool = False) -> list[str]:
     """Create the missing seed buckets, owned by the default user; apply each one's canned ACL and
     CORS configuration when its entry gives one. `exact` (a full reset): an ACL or CORS entry not
     given is reset too (private, no CORS). Returns the names of the buckets created."""
@@ -42,7 +41,7 @@ def seed(store: SqliteStore, settings: Settings, exact: bool = False) -> list[st
     return created
 
 
-def reset(store: SqliteStore, settings: Settings, delete_buckets: bool = False) -> dict:
+def reset(store: Store, settings: Settings, delete_buckets: bool = False) -> dict:
     """Empty every bucket: abort its multipart uploads and delete its objects; the buckets and
     their configuration stay. `delete_buckets`: also delete every bucket that is not a seed bucket
     and put the seed buckets back as configured (a fresh server)."""

@@ -92,17 +92,18 @@ def parts_content(meta: ObjectMeta, max_parts: int, marker: int) -> list:
     if meta.checksum_type != "COMPOSITE" or not meta.checksums:
         return content
     algorithm = next(iter(meta.checksums))
-    # A completed object's parts are its segments, numbered from 1 as GetObject's partNumber
-    # numbers them; their checksums were kept when the upload completed (a data dir from before
+    # A completed object's parts are numbered from 1 as GetObject's partNumber numbers them;
+    # their checksums were kept when the upload completed (a data dir from before
     # that has none: its parts are listed without).
-    sums = meta.part_checksums if len(meta.part_checksums) == len(meta.segments) else None
-    page = list(enumerate(meta.segments, start=1))[marker:marker + max_parts]
-    truncated = marker + len(page) < len(meta.segments)
+    sizes = meta.part_sizes
+    sums = meta.part_checksums if len(meta.part_checksums) == len(sizes) else None
+    page = list(enumerate(sizes, start=1))[marker:marker + max_parts]
+    truncated = marker + len(page) < len(sizes)
     # NextPartNumberMarker is the page's last part, truncated or not (AWS's answer in the
     # composite snapshot above); 0 for an empty page, as localstack answers.
     content += [("PartNumberMarker", marker), ("NextPartNumberMarker", page[-1][0] if page else 0),
                 ("MaxParts", max_parts), ("IsTruncated", truncated)]
-    for number, (_, size) in page:
+    for number, size in page:
         item: list = [("PartNumber", number), ("Size", size)]
         if sums is not None:
             item.append(("Checksum" + algorithm, sums[number - 1]))

@@ -186,16 +186,17 @@ def _part_range(meta: ObjectMeta, value: str, checksum_mode: bool
     if not 1 <= n <= 10000:
         raise invalid_part_number(value)
     count = meta.parts_count or 1
-    if n > count or (meta.parts_count is not None and n > len(meta.segments)):
+    sizes = meta.part_sizes
+    if n > count or (meta.parts_count is not None and n > len(sizes)):
         raise S3Error("InvalidPartNumber", PartNumberRequested=n, ActualPartCount=count)
     if meta.parts_count is None:
         return (0, meta.size) if meta.size else None, {}
-    start = sum(size for _, size in meta.segments[: n - 1])
+    start = sum(sizes[: n - 1])
     extra = {"x-amz-mp-parts-count": str(meta.parts_count)}
     if checksum_mode and meta.checksum_type == "COMPOSITE" and len(meta.part_checksums) >= n:
         extra.update(checksum_headers({next(iter(meta.checksums)): meta.part_checksums[n - 1]},
                                       meta.checksum_type))
-    return (start, start + meta.segments[n - 1][1]), extra
+    return (start, start + sizes[n - 1]), extra
 
 
 @handles(Op.HeadObject)

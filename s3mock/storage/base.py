@@ -42,6 +42,12 @@ class ObjectMeta:
     # partNumber and x-amz-checksum-mode answer); empty for any other object.
     part_checksums: list[str] = field(default_factory=list)
 
+    @property
+    def part_sizes(self) -> list[int]:
+        """A multipart object's part sizes, in part order (its segments are its parts); the one
+        body's size, or none for an empty object, otherwise."""
+        return [size for _, size in self.segments]
+
 
 @dataclass
 class Upload:
