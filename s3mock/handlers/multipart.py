@@ -18,8 +18,8 @@ from s3mock.request.access import owner_id
 from s3mock.request.body import integrity, object_body, read_all
 from s3mock.request.common import (check_key, checksum_elements, checksum_headers, empty, int_arg,
                                     quoted, unquoted, xml_response)
-from s3mock.handlers.copy import copy_source
 from s3mock.request.integrity import DEFAULT_CHECKSUM, requested_algorithm, upload_checksum_type
+from s3mock.handlers.copy import copy_source
 from s3mock.handlers.object import new_meta, write_conditions
 from s3mock.handlers.service import owner_element
 from s3mock.operations import Op
