@@ -34,13 +34,7 @@ async def receive(blobs: BlobDir, body: Body, size: int, check: BodyCheck,
         # has no room for is refused now.
         writer.reserve(size)
         if size <= INLINE_LIMIT:
-            # A small body is written as it comes, on the loop: a thread hop costs more than the
-            # write, and the usual small body arrives as one piece, written with one call.
-            async for data in body:
-                if writer.size + len(data) > INLINE_LIMIT:
-                    await writer.write(data)        # more than declared: write as a large body
-                else:
-                    writer.write_sync(data)
+            await _write_small(writer, body)
         else:
             async for data in body:
                 await writer.write(data)
@@ -52,6 +46,23 @@ async def receive(blobs: BlobDir, body: Body, size: int, check: BodyCheck,
         await writer.abort()
         raise
     return writer, kept
+
+
+async def _write_small(writer: BlobWriter, body: Body) -> None:
+    """A small body, written with one call on the loop once it has all arrived: a thread hop or
+    a write per piece would cost more than the write itself."""
+    pieces: list[bytes] = []
+    held = 0
+    async for data in body:
+        held += len(data)
+        if held > INLINE_LIMIT:         # more than declared: the rest goes as a large body's
+            await writer.write(b"".join(pieces) + data)
+            async for data in body:
+                await writer.write(data)
+            return
+        pieces.append(data)
+    if pieces:
+        writer.write_sync(b"".join(pieces))
 
 
 def _ranges(segments: list[tuple[str, int]], start: int, end: int) -> Iterator[tuple[str, int, int]]:
