@@ -126,8 +126,9 @@ def from_headers(headers: Mapping[str, str], names: list[str], default_algorithm
     if md5 is not None:
         out.md5 = _md5(md5)
     if flexible:
-        _one_checksum(out, [(checksums.algorithm_of_header(n), n, headers[n]) for n in names
-                            if n not in NOT_CHECKSUMS])
+        if names:
+            _one_checksum(out, [(checksums.algorithm_of_header(n), n, headers[n]) for n in names
+                                if n not in NOT_CHECKSUMS])
         trailer = headers.get("x-amz-trailer")
         if trailer:
             alg = checksums.algorithm_of_header(trailer.strip())
