@@ -17,12 +17,15 @@ every auth mode and with ACLs and the server does its real authentication work; 
 are computed before each timed loop (one per method and URL, cached), so the load generator does
 no HMAC inside the measurement. The reference ignores them. The small-request scenarios (PUT, GET,
 HEAD, preflight) send pre-built requests over raw kept-alive connections (scripts/bench_load.py),
-so the generator uses a small share of the cores the servers run on; listing and the large
-transfers use aiohttp's client.
+so the generator uses a small share of the cores the servers run on; `--client aiohttp` sends the
+same requests through aiohttp's client instead (what most asyncio clients cost). Listing and the
+large transfers always use aiohttp's client. `--data-root tmpfs|disk|DIR` chooses where both
+servers' data directories go (default: TMPDIR's); the run prints the file system type it found.
 Standard library + aiohttp only; localhost only; every request and the whole run are bounded.
 
     python scripts/bench.py              # full: 3 rounds; 4 KiB x 5000 ops at concurrency 32, 1 GiB
     python scripts/bench.py --quick      # small and fast (CI smoke check)
+    python scripts/bench.py --data-root disk --client aiohttp   # data on disk, aiohttp's client
     python scripts/bench.py --endpoint http://127.0.0.1:9000 --pid 1234   # an already running server
 """
 
@@ -51,7 +54,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -82,6 +85,7 @@ class Options:
     access_key: str = "test"
     secret_key: str = "test"
     region: str = "us-east-1"
+    client: str = "bench_load"    # small requests' load generator: scripts/bench_load.py or "aiohttp"
 
 
 @dataclasses.dataclass
@@ -273,22 +277,55 @@ class State:
         return now - self._cpu0 if now is not None and self._cpu0 is not None else None
 
 
-async def _timed(name: str, base_url: str, requests: list[bytes], opts: Options, state: State,
+class Req(NamedTuple):
+    """One small request of a timed loop, as either load generator sends it."""
+    method: str
+    url: URL
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+async def _timed(name: str, base_url: str, requests: list[Req], opts: Options, state: State,
                  check: Callable[[bench_load.Response], bool], note: str,
                  head_only: bool = False) -> Result:
-    """Send the pre-built requests with the lean load generator (bench_load) and time them."""
-    address = urlsplit(base_url)
-    state.start_cpu()
-    secs, lat, errs = await bench_load.run(address.hostname or "127.0.0.1", address.port or 80,
-                                           requests, opts.concurrency, check, head_only,
-                                           SMALL_TIMEOUT.total or 60.0)
+    """Send the requests with the chosen load generator (opts.client) and time them."""
+    timeout = SMALL_TIMEOUT.total or 60.0
+    if opts.client == "aiohttp":
+        async with Client(base_url, opts) as c:
+            state.start_cpu()
+            secs, lat, errs = await aiohttp_load(c, requests, opts.concurrency, check, head_only)
+    else:
+        raw = [bench_load.build(r.method, r.url.raw_path_qs, r.url.raw_authority, r.headers, r.body)
+               for r in requests]
+        address = urlsplit(base_url)
+        state.start_cpu()
+        secs, lat, errs = await bench_load.run(address.hostname or "127.0.0.1", address.port or 80,
+                                               raw, opts.concurrency, check, head_only, timeout)
     return _result(name, len(requests), secs, "ops/s", lat, errs,
-                   f"{len(requests)} ops, concurrency {opts.concurrency}{note}", cpu=state.cpu())
+                   f"{len(requests)} ops, concurrency {opts.concurrency}, {opts.client} client{note}",
+                   cpu=state.cpu())
 
 
-def _signed(c: Client, method: str, urls: list[URL], body: bytes = b"") -> list[bytes]:
-    return [bench_load.build(method, url.raw_path_qs, url.raw_authority,
-                             c.signer.cached(method, url), body) for url in urls]
+async def aiohttp_load(c: Client, requests: list[Req], concurrency: int,
+                       check: Callable[[bench_load.Response], bool], head_only: bool = False
+                       ) -> tuple[float, list[float], int]:
+    """The same requests through aiohttp's client (what most asyncio S3 clients are built on):
+    (seconds, latencies, errors), each answer checked as bench_load checks it."""
+    assert c.session is not None
+    session = c.session
+
+    async def op(i: int) -> bool:
+        r = requests[i]
+        async with session.request(r.method, r.url, headers=r.headers,
+                                   data=r.body if r.body or r.method == "PUT" else None) as resp:
+            body = b"" if head_only else await resp.read()
+            return check(bench_load.Response(resp.status, {k.lower(): v for k, v in resp.headers.items()},
+                                             body))
+    return await run_concurrently(len(requests), concurrency, op)
+
+
+def _signed(c: Client, method: str, urls: list[URL], body: bytes = b"") -> list[Req]:
+    return [Req(method, url, c.signer.cached(method, url), body) for url in urls]
 
 
 def _small_urls(c: Client, opts: Options, state: State) -> list[URL]:
@@ -339,8 +376,7 @@ async def preflight(base_url: str, opts: Options, state: State) -> Result:
         headers = {"Origin": origin, "Access-Control-Request-Method": "PUT",
                    "Access-Control-Request-Headers": "content-type"}
         urls = [c.url(bucket, small_key(i)) for i in range(opts.ops)]
-        requests = [bench_load.build("OPTIONS", url.raw_path_qs, url.raw_authority, headers)
-                    for url in urls]                    # unsigned, like a browser's
+        requests = [Req("OPTIONS", url, headers) for url in urls]     # unsigned, like a browser's
     return await _timed(f"CORS preflight, {opts.cors_rules} rules", base_url, requests, opts, state,
                         lambda r: r.status == 200 and
                         r.headers.get("access-control-allow-origin") == origin,
@@ -497,14 +533,46 @@ def reset_peak_rss(pid: int | None) -> bool:
         return False
 
 
+# --data-root's names for the two media: /dev/shm is tmpfs on Linux; /var/tmp is on disk on most
+# systems (unlike /tmp, which is tmpfs on many). The run prints the type it found (fs_type).
+MEDIA = {"tmpfs": "/dev/shm", "disk": "/var/tmp"}
+
+
+def data_root(choice: str | None) -> Path:
+    """Where both servers' data directories go: a MEDIA name, a directory, or None (TMPDIR's)."""
+    return Path(MEDIA.get(choice, choice) if choice else tempfile.gettempdir()).resolve()
+
+
+def fs_type(path: Path, mounts: str | None = None) -> str:
+    """The type of the file system holding path: the longest mount point above it in
+    /proc/self/mounts (or `mounts`, that file's text); "unknown" when there is none."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text()
+        except OSError:
+            return "unknown"
+    best, kind = -1, "unknown"
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        # The kernel writes a space in a mount point as \040 (octal escapes).
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[1])
+        inside = str(path) == point or str(path).startswith(point.rstrip("/") + "/")
+        if inside and len(point) > best:
+            best, kind = len(point), fields[2]
+    return kind
+
+
 class Server:
-    """`python -m s3mock` (or the reference) on port 0 and a temp data dir, ready at `Ready.`.
+    """`python -m s3mock` (or the reference) on port 0 and a temp data dir under `root` (both
+    servers' under the same one, so both write to the same medium), ready at `Ready.`.
     Its output (the access log: a line a request) goes to a file, not a pipe: reading a pipe
     would cost the load generator CPU for one server only."""
 
-    def __init__(self, name: str, extra_args: list[str]) -> None:
+    def __init__(self, name: str, extra_args: list[str], root: Path | None = None) -> None:
         self.name = name
-        self.data_dir = Path(tempfile.mkdtemp(prefix=f"{name}-bench-"))
+        self.data_dir = Path(tempfile.mkdtemp(prefix=f"{name}-bench-", dir=root))
         fd, self.log_path = tempfile.mkstemp(prefix=f"{name}-bench-", suffix=".log")
         env = {k: v for k, v in os.environ.items() if not k.startswith("S3MOCK_")}
         prog = (["-m", "s3mock"] if name == "s3mock"
@@ -646,7 +714,7 @@ def options(args: argparse.Namespace) -> Options:
     base = quick if args.quick else Options()
     changes = {k: v for k, v in (("ops", args.ops), ("size_mib", args.size_mib),
                                  ("concurrency", args.concurrency), ("rounds", args.rounds),
-                                 ("list_keys", args.list_keys))
+                                 ("list_keys", args.list_keys), ("client", args.client))
                if v is not None}
     return dataclasses.replace(base, **changes)
 
@@ -660,6 +728,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, help="concurrent requests (default 32)")
     p.add_argument("--list-keys", type=int, help="keys in the listed bucket (default 10,000)")
     p.add_argument("--rounds", type=int, help="rounds per server, alternating (default 3; --quick 1)")
+    p.add_argument("--client", choices=("bench_load", "aiohttp"),
+                   help="load generator of the small requests (PUT, GET, HEAD, preflight): the "
+                        "lean one (scripts/bench_load.py, default) or aiohttp's client")
+    p.add_argument("--data-root", metavar="tmpfs|disk|DIR",
+                   help="where both servers' data directories go: tmpfs (/dev/shm), disk "
+                        "(/var/tmp) or a directory (default: TMPDIR's)")
     p.add_argument("--no-reference", action="store_true", help="measure s3mock alone")
     p.add_argument("--endpoint", help="benchmark a server that is already running (localhost only)")
     p.add_argument("--pid", type=int, help="with --endpoint: the server's pid, for its RSS and CPU")
@@ -675,6 +749,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--endpoint must be on localhost")
     if min(opts.ops, opts.size_mib, opts.concurrency, opts.rounds) < 1:
         p.error("--ops, --size-mib, --concurrency and --rounds must be at least 1")
+    root = data_root(args.data_root)
+    if not args.endpoint and not root.is_dir():
+        p.error(f"--data-root {args.data_root}: {root} is not a directory")
+    medium = fs_type(root)
 
     servers: dict[str, Server] = {}
     targets: dict[str, tuple[str, int | None]] = {}
@@ -682,14 +760,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.endpoint:
             targets["s3mock"] = (args.endpoint, args.pid)
         else:
-            servers["s3mock"] = Server("s3mock", shlex.split(args.server_args))
+            servers["s3mock"] = Server("s3mock", shlex.split(args.server_args), root)
             if not args.no_reference:
-                servers["reference"] = Server("reference", [])
+                servers["reference"] = Server("reference", [], root)
             targets = {n: (s.base_url, s.pid) for n, s in servers.items()}
         if not args.json:
             print(f"benchmarking {', '.join(f'{n} {u}' for n, (u, _) in targets.items())} "
                   f"({os.cpu_count()} cores, Python {platform.python_version()}, "
-                  f"aiohttp {aiohttp.__version__}), {opts.rounds} round(s)", flush=True)
+                  f"aiohttp {aiohttp.__version__}), {opts.rounds} round(s), {opts.client} "
+                  "client" + ("" if args.endpoint else f", data in {root} ({medium})"), flush=True)
 
         def report(i: int, name: str, r: Result) -> None:
             if not args.json:
@@ -715,6 +794,8 @@ def main(argv: list[str] | None = None) -> int:
             "endpoints": {n: u for n, (u, _) in targets.items()}, "cores": os.cpu_count(),
             "python": platform.python_version(), "aiohttp": aiohttp.__version__,
             "platform": platform.platform(), "options": dataclasses.asdict(opts),
+            "data_root": None if args.endpoint else str(root),
+            "data_fs": None if args.endpoint else medium,
             "summary": rows, "server_peak_rss_bytes": whole, "errors": errors,
             "rounds": {n: [[dataclasses.asdict(r) for r in rs] for rs in rr] for n, rr in runs.items()},
         }, indent=2))

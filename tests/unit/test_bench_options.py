@@ -1,5 +1,6 @@
 """scripts/bench.py's scenario choice (--only: the named scenarios with those they read from, in
-order) and the order of a run's rounds."""
+order), the order of a run's rounds, where the servers' data goes (--data-root) and which load
+generator sends the small requests (--client)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 _spec = importlib.util.spec_from_file_location(
     "bench", Path(__file__).resolve().parents[2] / "scripts" / "bench.py")
@@ -69,3 +71,100 @@ def test_rounds_run_each_scenario_on_both_servers_one_after_the_other(monkeypatc
     assert [[r.name for r in results] for results in runs["s3mock"]] == \
         [["first", "put_big", "get_big", "last"]] * 2
     assert len(runs["reference"]) == 2
+
+
+# --- where the data goes (--data-root) and which client sends the small requests (--client) ---
+
+def test_data_root_names_the_two_media_or_takes_a_directory(tmp_path, monkeypatch):
+    assert bench.data_root("tmpfs") == Path("/dev/shm").resolve()
+    assert bench.data_root("disk") == Path("/var/tmp").resolve()
+    assert bench.data_root(str(tmp_path)) == tmp_path.resolve()
+    monkeypatch.setattr(bench.tempfile, "tempdir", str(tmp_path))
+    assert bench.data_root(None) == tmp_path.resolve()      # TMPDIR's, as before the option
+
+
+MOUNTS = """/dev/vda / ext4 rw,relatime 0 0
+tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0
+/dev/vdb /srv/my\\040data xfs rw 0 0
+tmpfs /srv/my tmpfs rw 0 0
+"""
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("/var/tmp", "ext4"), ("/dev/shm", "tmpfs"), ("/dev/shm/x/y", "tmpfs"), ("/dev/shmx", "ext4"),
+    ("/srv/my data/bench", "xfs"), ("/srv/my", "tmpfs"), ("/srv/myother", "ext4"),
+])
+def test_fs_type_is_the_longest_mount_point_above_the_path(path, expected):
+    assert bench.fs_type(Path(path), MOUNTS) == expected
+
+
+def test_fs_type_without_a_mount_above_is_unknown():
+    assert bench.fs_type(Path("/x"), "tmpfs /dev/shm tmpfs rw 0 0\n") == "unknown"
+
+
+def test_data_root_that_is_not_a_directory_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        bench.main(["--data-root", str(tmp_path / "missing"), "--quick"])
+    assert exit_.value.code == 2
+    assert "is not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,client", [([], "bench_load"), (["--client", "aiohttp"], "aiohttp"),
+                                         (["--quick", "--client", "bench_load"], "bench_load")])
+def test_client_option_reaches_the_scenarios(argv, client, monkeypatch):
+    seen = {}
+
+    async def fake_rounds(targets, opts, scenarios, report):
+        seen["client"] = opts.client
+        return {name: [[bench.Result("x", 1, 1.0, 1.0, "ops/s")]] for name in targets}
+
+    monkeypatch.setattr(bench, "run_rounds", fake_rounds)
+    assert bench.main(["--endpoint", "http://127.0.0.1:1", *argv]) == 0
+    assert seen["client"] == client
+
+
+def test_client_option_rejects_an_unknown_client(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--client", "curl"])
+    assert "invalid choice: 'curl'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("client", ["bench_load", "aiohttp"])
+async def test_both_clients_send_the_same_requests_and_count_the_same_errors(client, aiohttp_server):
+    seen = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append((request.method, request.path, request.headers.get("X-Sig"), await request.read()))
+        return web.Response(body=b"ok", status=404 if request.path.endswith("missing") else 200)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    base = f"http://127.0.0.1:{server.port}"
+    requests = [bench.Req("PUT", bench.URL(f"{base}/b/k{i}"), {"X-Sig": str(i)}, b"body")
+                for i in range(20)] + [bench.Req("GET", bench.URL(f"{base}/b/missing"), {"X-Sig": "m"})]
+    opts = bench.Options(concurrency=4, client=client)
+    result = await bench._timed("PUT", base, requests, opts, bench.State(),
+                                lambda r: r.status == 200 and r.body == b"ok", "")
+    assert sorted(seen) == sorted([("PUT", f"/b/k{i}", str(i), b"body") for i in range(20)] +
+                                  [("GET", "/b/missing", "m", b"")])
+    assert (result.count, result.errors) == (21, 1)
+    assert f"{client} client" in result.note
+
+
+def test_both_servers_keep_their_data_under_the_data_root(tmp_path):
+    """The reference writes its objects' files in its data directory, under the chosen root."""
+    server = bench.Server("reference", [], tmp_path)
+    try:
+        assert server.data_dir.parent == tmp_path
+
+        async def put() -> int:
+            async with bench.Client(server.base_url, bench.Options()) as c:
+                await c.create_bucket("b")
+                async with c.request("PUT", c.url("b", "k"), data=b"stored") as r:
+                    return r.status
+        assert asyncio.run(put()) == 200
+        assert (server.data_dir / "b" / "k").read_bytes() == b"stored"
+    finally:
+        server.stop()
+    assert not server.data_dir.exists()
