@@ -130,19 +130,15 @@ class Service:
         cache = self.cors_cache
         assert cache is not None
         if resolved.op is OP_PREFLIGHT:
-            decision, response = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
-            ex.cors_log = "refused" if response is None else f"rule:{decision.rule}"
-            if response is None:
-                assert decision.error is not None
-                if decision.error.code == "BadRequest":
-                    decision.error.headers["Connection"] = "close"
-                raise decision.error
-            return response
-        decision = cors_http.actual(request, cache, resolved.bucket)
-        if decision is not None:
-            ex.cors_log = f"rule:{decision.rule}" if decision.allowed else "none"
-            if decision.allowed:
-                ex.cors_headers = decision.headers
+            ex.cors_log = "refused"         # unless the call below returns
+            answer = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
+            ex.cors_log = f"rule:{answer.rule}"
+            return web.Response(status=200, headers=answer.headers)
+        answer = cors_http.actual(request, cache, resolved.bucket)
+        if answer is not None:
+            ex.cors_log = "none" if answer.rule is None else f"rule:{answer.rule}"
+            if answer.rule is not None:
+                ex.cors_headers = answer.headers
         return None
 
     def auth(self, request: web.Request, ex: Exchange, resolved: Resolved | None) -> None:

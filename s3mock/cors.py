@@ -1,7 +1,8 @@
 """Bucket CORS exactly as S3 does it: the configuration model and its validation, and the
 evaluation of preflight and actual requests, with an explanation of every decision.
 
-Pure: no aiohttp (header names are multidict's istr, a str), no I/O. Rule numbers (C5, P3, M3,
+Pure: no I/O, and nothing from aiohttp but its header names (aiohttp.hdrs, each an istr, a str);
+nothing is remembered between calls (cors_http.RulesCache does that). Rule numbers (C5, P3, M3,
 ...) refer to shared/spec/cors.md.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from multidict import istr
+from aiohttp import hdrs
 
 from s3mock import xml
 from s3mock.errors import ERRORS, S3Error
@@ -154,33 +155,9 @@ def check(rule: Rule, index: int, origin: str, method: str, headers: list[str]) 
     )
 
 
-# first_match() is a pure function of its arguments, and browsers repeat the same preflight: its
-# results are remembered per rules tuple (RulesCache makes a new one whenever the configuration
-# changes; the entry holds it, so its id is not reused while the entry lives). Bounded.
-_MATCHES: dict[tuple, tuple[tuple[Rule, ...], int | None, list[RuleCheck]]] = {}
-_MATCHES_MAX = 4096
-# The same for whole allowed preflight decisions, keyed by the raw request headers: these are
-# shared, so callers read them and never change them (refusals, which carry an error to raise,
-# are made afresh).
-_ALLOWED: dict[tuple, tuple[tuple[Rule, ...], "Decision"]] = {}
-
-
 def first_match(rules: tuple[Rule, ...], origin: str, method: str,
                 headers: list[str]) -> tuple[int | None, list[RuleCheck]]:
     """The first rule matching origin, method and every requested header (M1), and every check made."""
-    key = (id(rules), origin, method, tuple(headers))
-    hit = _MATCHES.get(key)
-    if hit is not None and hit[0] is rules:
-        return hit[1], list(hit[2])
-    index, checks = _first_match(rules, origin, method, headers)
-    if len(_MATCHES) >= _MATCHES_MAX:
-        _MATCHES.clear()
-    _MATCHES[key] = (rules, index, checks)
-    return index, list(checks)
-
-
-def _first_match(rules: tuple[Rule, ...], origin: str, method: str,
-                 headers: list[str]) -> tuple[int | None, list[RuleCheck]]:
     checks = []
     for i, rule in enumerate(rules):
         c = check(rule, i, origin, method, headers)
@@ -190,31 +167,20 @@ def _first_match(rules: tuple[Rule, ...], origin: str, method: str,
     return None, checks
 
 
-# The response header names as istr, aiohttp's header type (a plain str name is converted to
-# one on every response); an istr is a str everywhere else.
-_ALLOW_ORIGIN = istr("Access-Control-Allow-Origin")
-_ALLOW_CREDENTIALS = istr("Access-Control-Allow-Credentials")
-_ALLOW_METHODS = istr("Access-Control-Allow-Methods")
-_ALLOW_HEADERS = istr("Access-Control-Allow-Headers")
-_EXPOSE_HEADERS = istr("Access-Control-Expose-Headers")
-_MAX_AGE = istr("Access-Control-Max-Age")
-_VARY = istr("Vary")
-
-
 def response_headers(rule: Rule, origin: str, headers: list[str]) -> dict[str, str]:
     """Section 5: what S3 adds to the response of a request a rule matched."""
     wildcard = "*" in rule.origins
-    out = {_ALLOW_ORIGIN: "*" if wildcard else origin}
+    out = {hdrs.ACCESS_CONTROL_ALLOW_ORIGIN: "*" if wildcard else origin}
     if not wildcard:
-        out[_ALLOW_CREDENTIALS] = "true"
-    out[_ALLOW_METHODS] = ", ".join(rule.methods)
+        out[hdrs.ACCESS_CONTROL_ALLOW_CREDENTIALS] = "true"
+    out[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ", ".join(rule.methods)
     if headers:
-        out[_ALLOW_HEADERS] = ", ".join(headers)
+        out[hdrs.ACCESS_CONTROL_ALLOW_HEADERS] = ", ".join(headers)
     if rule.expose:
-        out[_EXPOSE_HEADERS] = ", ".join(rule.expose)
+        out[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = ", ".join(rule.expose)
     if rule.max_age is not None:
-        out[_MAX_AGE] = str(rule.max_age)
-    out[_VARY] = VARY
+        out[hdrs.ACCESS_CONTROL_MAX_AGE] = str(rule.max_age)
+    out[hdrs.VARY] = VARY
     return out
 
 
@@ -247,22 +213,14 @@ def preflight(rules: tuple[Rule, ...] | None, bucket: str | None, bucket_exists:
         return Decision(False, error=S3Error("BadRequest", "Invalid Access-Control-Request-Method: "
                                              f"{acrm if acrm is not None else 'null'}"),
                         reason="missing or invalid Access-Control-Request-Method")
-    key = (id(rules), origin, acrm, acrh)
-    hit = _ALLOWED.get(key)
-    if hit is not None and hit[0] is rules:
-        return hit[1]
     headers = request_headers(acrh)
     index, checks = first_match(rules, origin, acrm, headers)
     if index is None:
         return Decision(False, error=S3Error("AccessForbidden", NOT_ALLOWED, Method=acrm,
                                              ResourceType="OBJECT" if is_object else "BUCKET"),
                         checks=checks, reason="no rule matched")
-    decision = Decision(True, response_headers(rules[index], origin, headers), rule=index,
-                        checks=checks, reason="matched")
-    if len(_ALLOWED) >= _MATCHES_MAX:
-        _ALLOWED.clear()
-    _ALLOWED[key] = (rules, decision)
-    return decision
+    return Decision(True, response_headers(rules[index], origin, headers), rule=index,
+                    checks=checks, reason="matched")
 
 
 def actual(rules: tuple[Rule, ...] | None, origin: str | None, method: str, acrm: str | None,

@@ -3,6 +3,8 @@ steps, the response signal, the tooling endpoints and the access log."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from aiohttp import web
 
 from s3mock.auth import sigv4
@@ -23,7 +25,7 @@ class Exchange:
         self.route: Resolved | None = None
         self.principal: Principal | None = None             # None: authentication failed
         self.chunks: sigv4.ChunkVerifier | None = None
-        self.cors_headers: dict[str, str] | None = None     # the matched CORS rule's
+        self.cors_headers: Mapping[str, str] | None = None    # the matched CORS rule's
         self.cors_log = "n/a"                               # none, refused, rule:N
 
 

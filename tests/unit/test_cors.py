@@ -455,8 +455,9 @@ def test_matching_actual_same_rule(rules, origin, acrm, acrh, expected):
 
 
 def test_repeated_preflights_follow_origin_headers_and_rule_changes():
-    """Decisions are remembered per rules and request headers: a repeat answers the same, another
-    origin or header list is evaluated for itself, and new rules are evaluated afresh."""
+    """A repeat answers the same, another origin or header list is evaluated for itself, and new
+    rules are evaluated afresh (the engine remembers nothing; cors_http's cache remembers answers:
+    test_cors_cache.py)."""
     rules = (R(["PUT"], ["http://*.a.com"], ["x-amz-*"], max_age=60),)
     first = pre(rules, "http://one.a.com", "PUT", "X-Amz-Date")
     again = pre(rules, "http://one.a.com", "PUT", "X-Amz-Date")
