@@ -23,7 +23,7 @@ from s3mock.request.exchange import EXCHANGE, Exchange
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import authorize
 from s3mock.admin import ADMIN, STARTED_AT
-from s3mock.operations import OP_PREFLIGHT, Resolved, query_names, resolve, split_absolute
+from s3mock.operations import Op, Resolved, query_names, resolve, split_absolute
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
@@ -129,7 +129,7 @@ class Service:
         rule's headers for on_prepare, so streamed and error responses carry them too (spec A5)."""
         cache = self.cors_cache
         assert cache is not None
-        if resolved.op is OP_PREFLIGHT:
+        if resolved.op is Op.Preflight:
             ex.cors_log = "refused"         # unless the call below returns
             answer = cors_http.preflight(request, cache, resolved.bucket, resolved.key)
             ex.cors_log = f"rule:{answer.rule}"

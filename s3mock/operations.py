@@ -323,9 +323,6 @@ for _route in ROUTES:
     _ROUTES_OF.setdefault((_route.method, _route.target, _route.keys), []).append(_route)
 for _routes in _ROUTES_OF.values():
     _routes.sort(key=_weight, reverse=True)
-# Op.X and Perm.X are slow on Python 3.11 (EnumType's __getattr__ keeps class attribute
-# look-ups off the fast path): the request path uses these module constants.
-OP_PREFLIGHT, PERM_NONE, PERM_USER, PERM_OWNER = Op.Preflight, Perm.NONE, Perm.USER, Perm.OWNER
 KNOWN_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS"})
 
 
@@ -438,7 +435,7 @@ def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
     bucket, key = split_target(host, raw_path, domain, virtual)
     target = "object" if key is not None else "bucket" if bucket is not None else "service"
     if method == "OPTIONS":
-        return Resolved(OP_PREFLIGHT, PERM_NONE, bucket, key, virtual)
+        return Resolved(Op.Preflight, Perm.NONE, bucket, key, virtual)
     if method not in KNOWN_METHODS:
         raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())
     present = SUBRESOURCES.intersection(query_keys) if query_keys else _NO_PARAMS

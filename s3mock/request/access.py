@@ -8,7 +8,7 @@ from multidict import istr
 from s3mock.auth import acl
 from s3mock.errors import S3Error
 from s3mock.request.ctx import Ctx
-from s3mock.operations import PERM_NONE, PERM_OWNER, PERM_USER, Op, Perm
+from s3mock.operations import Op, Perm
 from s3mock.storage.base import Bucket, ObjectMeta
 
 # Canonical id S3 gives objects written anonymously.
@@ -59,12 +59,17 @@ def check_expected_owner(ctx: Ctx, b: Bucket, header: istr = EXPECTED_OWNER) -> 
         raise S3Error("AccessDenied")
 
 
+# authorize() tells these apart on every request: on Python 3.11 each Perm.X is a look-up through
+# EnumType (about a microsecond), a module global is not.
+_NONE, _USER, _OWNER = Perm.NONE, Perm.USER, Perm.OWNER
+
+
 def authorize(ctx: Ctx, perm: Perm) -> None:
     """Raise AccessDenied unless the principal may do ctx.op. A missing bucket is left to the
     handler (NoSuchBucket); a missing key is NoSuchKey only for those who may list the bucket."""
-    if perm is PERM_NONE:
+    if perm is _NONE:
         return
-    if perm is PERM_USER:
+    if perm is _USER:
         if ctx.principal.canonical_id is None:
             raise S3Error("AccessDenied")
         return
@@ -76,7 +81,7 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         return
     check_expected_owner(ctx, b)
     who = ctx.principal.canonical_id
-    if perm is PERM_OWNER:
+    if perm is _OWNER:
         if who != b.owner:
             raise S3Error("AccessDenied")
         return
