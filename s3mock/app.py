@@ -170,7 +170,7 @@ class Service:
                 raise S3Error("NotImplemented")
             return await admin(request, self.settings, store, self.cors_cache)
         ctx = Ctx(request, self.settings, store, resolved.op, resolved.bucket, resolved.key,
-                  ex.principal, ex.request_id, chunk_verifier=ex.chunks, params=resolved.params)
+                  ex.principal, ex.request_id, chunk_verifier=ex.chunks, query_names=resolved.query_names)
         authorize(ctx, resolved.perm)
         handler = HANDLERS.get(resolved.op)
         if handler is None:

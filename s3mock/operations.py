@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Collection, Iterable
 from urllib.parse import unquote
 
 from s3mock.errors import S3Error
@@ -331,16 +331,16 @@ _NO_PARAMS: frozenset[str] = frozenset()
 
 class Resolved:
     """What a request is: its operation, the permission it needs, its bucket and key."""
-    __slots__ = ("op", "perm", "bucket", "key", "virtual_host", "params")
+    __slots__ = ("op", "perm", "bucket", "key", "virtual_host", "query_names")
 
     def __init__(self, op: Op, perm: Perm, bucket: str | None, key: str | None,
-                 virtual_host: bool = False, params: frozenset[str] = _NO_PARAMS) -> None:
+                 virtual_host: bool = False, query_names: Collection[str] = ()) -> None:
         self.op = op
         self.perm = perm
         self.bucket = bucket
         self.key = key
         self.virtual_host = virtual_host
-        self.params = params        # the query's parameter names
+        self.query_names = query_names      # the query's parameter names, decoded
 
 
 _VIRTUAL: dict[tuple[str, str], bool] = {}     # is_virtual_host's answers: a client sends one Host
@@ -428,7 +428,7 @@ def _has(params: frozenset[str], names: Iterable[str], raw_query: str) -> bool:
     return True
 
 
-def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
+def resolve(method: str, host: str, raw_path: str, query_keys: Collection[str],
             headers: dict[str, str] | object, domain: str, raw_query: str = "") -> Resolved:
     """Find the operation of a request. Raises S3Error for unknown methods or subresources."""
     virtual = is_virtual_host(host, domain)
@@ -443,8 +443,7 @@ def resolve(method: str, host: str, raw_path: str, query_keys: Iterable[str],
         header = route.header
         if (header is None or header in headers) and (  # type: ignore[operator]
                 not route.params or _has(route.params, query_keys, raw_query)):
-            return Resolved(route.op, route.perm, bucket, key, virtual,
-                            frozenset(query_keys) if query_keys else _NO_PARAMS)
+            return Resolved(route.op, route.perm, bucket, key, virtual, query_keys)
     if present:
         raise S3Error("NotImplemented")         # subresources no S3 operation takes together
     raise S3Error("MethodNotAllowed", Method=method, ResourceType=target.upper())

@@ -33,8 +33,6 @@ OVERRIDES = {
 
 def check_version(ctx: Ctx) -> None:
     """The bucket is never versioned: the only version id is `null`."""
-    if "versionId" not in ctx.params:
-        return
     version = ctx.query.get("versionId")
     if version is not None and version != "null":
         raise S3Error("InvalidArgument", "Invalid version id specified", ArgumentName="versionId",
@@ -146,7 +144,7 @@ def check_read_conditions(ctx: Ctx, meta: ObjectMeta) -> None:
 def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tuple[int, int] | None]:
     """(status, headers, byte range or None) for GET/HEAD after preconditions."""
     check_read_conditions(ctx, meta)
-    part = ctx.query.get("partNumber") if "partNumber" in ctx.params else None
+    part = ctx.query.get("partNumber")
     mode = ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     rng: tuple[int, int] | None
     extra: dict[str, str] = {}
@@ -160,7 +158,7 @@ def _prepare_read(ctx: Ctx, meta: ObjectMeta) -> tuple[int, dict[str, str], tupl
         full = rng is None or (rng == (0, meta.size) and meta.parts_count is None)
     headers = object_headers(meta, checksum_mode=mode and full)
     headers.update(extra)
-    if not OVERRIDES.keys().isdisjoint(ctx.params):
+    if not OVERRIDES.keys().isdisjoint(ctx.query):
         q = ctx.query
         for name, header in OVERRIDES.items():
             if name in q:
@@ -264,5 +262,5 @@ async def delete_object(ctx: Ctx) -> web.Response:
     ctx.require_bucket()
     check_version(ctx)
     ctx.store.delete_object(ctx.bucket or "", ctx.key or "")
-    headers = {"x-amz-version-id": "null"} if "versionId" in ctx.params else None
+    headers = {"x-amz-version-id": "null"} if "versionId" in ctx.query else None
     return empty(204, headers)

@@ -3,7 +3,10 @@ what the request's steps found."""
 
 from __future__ import annotations
 
+from typing import Collection, Iterator, Mapping
+
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
 
 from s3mock.auth.identity import Principal
 from s3mock.config import Settings
@@ -11,17 +14,46 @@ from s3mock.errors import S3Error
 from s3mock.operations import Op
 from s3mock.storage.base import Bucket, Store
 
+class Query(Mapping[str, str]):
+    """The request's query parameters, decoded as aiohttp decodes them. Routing has already found
+    the parameters' names, and most look-ups ask for a name the query lacks (versionId,
+    partNumber, response-*): those are answered from the names, and aiohttp parses the query
+    only when a value is wanted."""
+    __slots__ = ("_request", "_names")
+
+    def __init__(self, request: web.Request, names: Collection[str]) -> None:
+        self._request = request
+        self._names = names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def get(self, name: str, default=None):     # type: ignore[override]
+        return self._request.query.get(name, default) if name in self._names else default
+
+    def __getitem__(self, name: str) -> str:
+        return self._request.query[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)            # each name once, in no particular order
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+_NO_QUERY: Mapping[str, str] = MultiDictProxy(MultiDict())
+
 
 class Ctx:
     """What a handler gets: the request, the app's settings and store, and what the request's
     steps found (operation, bucket, key, principal)."""
     __slots__ = ("request", "headers", "settings", "store", "op", "bucket", "key", "principal",
-                 "request_id", "chunk_verifier", "continue_sent", "params", "_bucket", "_object",
+                 "request_id", "chunk_verifier", "continue_sent", "query", "_bucket", "_object",
                  "_names")
 
     def __init__(self, request: web.Request, settings: Settings, store: Store, op: Op,
                  bucket: str | None, key: str | None, principal: Principal, request_id: str,
-                 chunk_verifier: object | None = None, params: frozenset[str] = frozenset()) -> None:
+                 chunk_verifier: object | None = None, query_names: Collection[str] = ()) -> None:
         self.request = request
         self.headers = request.headers
         self.settings = settings
@@ -33,7 +65,7 @@ class Ctx:
         self.request_id = request_id
         self.chunk_verifier = chunk_verifier    # sigv4.ChunkVerifier for signed streaming bodies
         self.continue_sent = False
-        self.params = params            # the query's parameter names (reading values costs more)
+        self.query = Query(request, query_names) if query_names else _NO_QUERY
         # Rows authorize() read, handed to the handler's first look-up (used once): the two run
         # with no await in between, so they see the same database state; later look-ups read again.
         self._bucket: tuple | None = None
@@ -46,10 +78,6 @@ class Ctx:
         if self._names is None:
             self._names = "\n" + "\n".join(self.headers).lower() + "\n"
         return self._names
-
-    @property
-    def query(self):
-        return self.request.query
 
     def bucket_row(self) -> Bucket | None:
         """The request's bucket: authorize()'s row the first time after it, else read now."""
