@@ -39,13 +39,9 @@ def check_version(ctx: Ctx) -> None:
                       ArgumentValue=version)
 
 
-_CONTENT_NAMES = tuple(f"\n{name.lower()}\n" for name in CONTENT_HEADERS)
-
-
 def stored_content_headers(ctx: Ctx) -> dict[str, str]:
     """Content-* headers to keep, without the transfer-only aws-chunked content coding."""
-    names = ctx.header_names()
-    if not any(name in names for name in _CONTENT_NAMES):
+    if not any(name in ctx.headers for name in CONTENT_HEADERS):
         return {}
     out = content_headers(ctx.headers)
     enc = out.get("Content-Encoding")
@@ -96,7 +92,7 @@ def new_meta(ctx: Ctx, bucket_owner: str) -> ObjectMeta:
         bucket=ctx.bucket or "", key=ctx.key or "", size=0, etag="", mtime=time.time(),
         owner=owner, content_type=ctx.headers.get("Content-Type"),
         headers=stored_content_headers(ctx),
-        metadata=user_metadata(ctx.headers, from_headers=True) if "\nx-amz-meta-" in ctx.header_names()
+        metadata=user_metadata(ctx.headers, from_headers=True) if ctx.header_names_starting("x-amz-meta-")
         else {},
         acl=requested_acl(ctx, owner, bucket_owner, for_bucket=False))
 

@@ -116,8 +116,7 @@ def owner_id(ctx: Ctx) -> str:
 
 def requested_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bool) -> str | None:
     """The JSON ACL asked for by x-amz-acl / x-amz-grant-* headers, or None (private)."""
-    names = ctx.header_names()
-    if "\nx-amz-acl\n" not in names and "\nx-amz-grant-" not in names:
+    if "x-amz-acl" not in ctx.headers and not ctx.header_names_starting("x-amz-grant-"):
         return None
     policy = acl.from_headers(ctx.headers, owner, bucket_owner, for_bucket,
                               ctx.settings.users_by_id.__contains__)

@@ -4,7 +4,6 @@ handed to the store as async iterators of bytes (what to verify of them: integri
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import AsyncIterator
 
 from s3mock.auth.chunked import AwsChunkedDecoder
@@ -18,7 +17,6 @@ NET_CHUNK = 256 * 1024
 # A body up to this size, not aws-chunked, is read whole and handed on in one piece: streaming it
 # would cost ten awaits, and the usual small PUT has all arrived with its headers.
 WHOLE_BODY = 256 * 1024
-_CHECKSUM_NAMES = re.compile(r"\n(x-amz-checksum-[^\n]*)")      # in Ctx.header_names()
 
 
 def is_chunked(ctx: Ctx) -> bool:
@@ -43,8 +41,7 @@ def is_chunked(ctx: Ctx) -> bool:
 
 def integrity(ctx: Ctx, default_algorithm: str | None = None, flexible: bool = True) -> Integrity:
     """What to verify of the request's body (integrity.from_headers)."""
-    names = ctx.header_names()
-    found = _CHECKSUM_NAMES.findall(names) if flexible and "\nx-amz-checksum-" in names else []
+    found = ctx.header_names_starting("x-amz-checksum-") if flexible else []
     return from_headers(ctx.headers, found, default_algorithm, flexible)
 
 
