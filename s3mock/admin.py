@@ -9,7 +9,7 @@ from aiohttp import web
 
 from s3mock import cors_http, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
-from s3mock.errors import S3Error
+from s3mock.request.access import authorize_tooling
 from s3mock.request.exchange import EXCHANGE
 from s3mock.version import __version__
 
@@ -35,14 +35,13 @@ async def minio_live(request: web.Request, settings, store, cache) -> web.Respon
 
 
 def _require_owner(request: web.Request, settings) -> None:
-    """Strict mode: the request must be signed (SigV4 or SigV2) by the default user."""
+    """Strict mode: the request must be signed (SigV4 or SigV2), by the default user."""
     ex = request[EXCHANGE]                  # the path and query the route step split off
     result = authenticate(AuthRequest(request.method, ex.path or "", ex.query, request.headers,
                                       request.host, None, False),
                           settings.users_by_key, settings.owner, strict=True, now=time.time())
     ex.principal = result.principal         # for the access log
-    if result.principal.canonical_id != settings.owner.canonical_id:
-        raise S3Error("AccessDenied")
+    authorize_tooling(result.principal, settings.owner)
 
 
 async def reset(request: web.Request, settings, store, cache) -> web.Response:

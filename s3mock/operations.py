@@ -188,7 +188,7 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", S, "", Op.ListDirectoryBuckets, Perm.USER, params="max-directory-buckets"),
     _r("POST", B, "", Op.WriteGetObjectResponse, Perm.USER, header=OLAMBDA),   # path style
     _r("POST", O, "", Op.WriteGetObjectResponse, Perm.USER, header=OLAMBDA),   # {route}.<domain>
-    _r("PUT", B, "", Op.CreateBucket, Perm.NONE),
+    _r("PUT", B, "", Op.CreateBucket, Perm.USER),
     _r("DELETE", B, "", Op.DeleteBucket, Perm.OWNER),
     _r("HEAD", B, "", Op.HeadBucket, Perm.READ),
     _r("GET", B, "", Op.ListObjects, Perm.READ),

@@ -11,7 +11,7 @@ from s3mock.bucket_names import valid_bucket_name
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
-from s3mock.request.access import requested_acl
+from s3mock.request.access import owns, requested_acl
 from s3mock.request.body import read_all
 from s3mock.request.common import empty, xml_response
 from s3mock.operations import Op
@@ -40,14 +40,12 @@ def _location(ctx: Ctx, body: bytes) -> str:
 @handles(Op.CreateBucket)
 async def create_bucket(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html"""
-    name = ctx.bucket or ""
-    if ctx.principal.anonymous:
-        raise S3Error("AccessDenied")
+    name = ctx.bucket or ""         # anonymous was refused by authorize() (Perm.USER)
     if not valid_bucket_name(name):
         raise S3Error("InvalidBucketName", BucketName=name)
     existing = ctx.store.get_bucket(name)
     if existing is not None:
-        if existing.owner != ctx.principal.canonical_id:
+        if not owns(ctx, existing):
             raise S3Error("BucketAlreadyExists", BucketName=name)
         # Legacy us-east-1: re-creating your own bucket there, for there, is a 200 no-op.
         if (existing.region == ctx.settings.region == "us-east-1"

@@ -12,12 +12,11 @@ from s3mock.dates import iso8601
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
-from s3mock.request.access import (SOURCE_EXPECTED_OWNER, allowed, bucket_acl, can_read_object,
-                                    check_expected_owner)
+from s3mock.request.access import authorize_copy_source
 from s3mock.request.common import check_key, checksum_elements, quoted, xml_response
 from s3mock.request.integrity import requested_algorithm
 from s3mock.handlers.object import new_meta, write_conditions
-from s3mock.operations import Op, Perm
+from s3mock.operations import Op
 from s3mock.storage.base import Bucket, ObjectMeta
 
 
@@ -38,15 +37,10 @@ def copy_source(ctx: Ctx) -> ObjectMeta:
     source_bucket = ctx.store.get_bucket(bucket)
     if source_bucket is None:
         raise S3Error("NoSuchBucket", BucketName=bucket)
-    check_expected_owner(ctx, source_bucket, SOURCE_EXPECTED_OWNER)
     src = ctx.store.get_object(bucket, key)
+    authorize_copy_source(ctx, source_bucket, src)
     if src is None:
-        # Only those who may list the source bucket learn that the key does not exist.
-        if not allowed(ctx.principal.canonical_id, bucket_acl(source_bucket), Perm.READ):
-            raise S3Error("AccessDenied")
         raise S3Error("NoSuchKey", Key=key)
-    if not can_read_object(ctx, src):
-        raise S3Error("AccessDenied")
     conditions.check_read(ctx.headers, src.etag, src.mtime, prefix="x-amz-copy-source-")
     return src
 

@@ -25,11 +25,11 @@ from s3mock.auth.identity import User
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
-from s3mock.request.access import ANONYMOUS_ID, allowed, bucket_acl
+from s3mock.request.access import ANONYMOUS_ID, authorize_post_object
 from s3mock.request.body import MAX_OBJECT_SIZE, send_continue
 from s3mock.request.common import CONTENT_HEADERS, check_key, checksum_headers, quoted, user_metadata
 from s3mock.request.integrity import Integrity, from_form
-from s3mock.operations import Op, Perm, is_virtual_host
+from s3mock.operations import Op, is_virtual_host
 from s3mock.storage.base import Bucket, Digest, ObjectMeta
 
 # "The form data and boundaries (excluding the contents of the file) cannot exceed 20KB";
@@ -139,8 +139,7 @@ def _authorise(ctx: Ctx, form: Form, bucket: Bucket) -> tuple[User | None, tuple
             user = ctx.settings.owner
         if strict:
             post_policy.verify(who, user.secret_key, form.fields["policy"])
-    if not allowed(user.canonical_id if user else None, bucket_acl(bucket), Perm.WRITE):
-        raise S3Error("AccessDenied")
+    authorize_post_object(user, bucket)
     if who is None:
         return user, None
     policy = post_policy.decode(form.fields["policy"])

@@ -1,11 +1,15 @@
-"""Authorisation: the permission an operation needs (from the operation table), checked against
-the bucket's or the object's ACL before the handler runs."""
+"""Authorisation, every "may this principal do this" decision: the permission an operation needs
+(from the operation table), checked against the bucket's or the object's ACL before the handler
+runs, and the decisions handlers ask for once they know more (the copy source, a POST form's
+signer, an existing bucket's owner, the tooling endpoints). Who the principal is (signatures) is
+auth/'s business, not this module's."""
 
 from __future__ import annotations
 
 from multidict import istr
 
 from s3mock.auth import acl
+from s3mock.auth.identity import Principal, User
 from s3mock.errors import S3Error
 from s3mock.request.ctx import Ctx
 from s3mock.operations import Op, Perm
@@ -106,8 +110,33 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         raise S3Error("AccessDenied")
 
 
-def can_read_object(ctx: Ctx, meta: ObjectMeta) -> bool:
-    return allowed(ctx.principal.canonical_id, object_acl(meta), Perm.READ)
+def owns(ctx: Ctx, b: Bucket) -> bool:
+    """The principal's account owns the bucket (CreateBucket of an existing name asks this)."""
+    return ctx.principal.canonical_id == b.owner
+
+
+def authorize_copy_source(ctx: Ctx, source_bucket: Bucket, src: ObjectMeta | None) -> None:
+    """CopyObject's and UploadPartCopy's source (the target was authorize()'s): the source
+    bucket's expected owner, then READ on the source object. A missing source is left to the
+    caller (NoSuchKey) only for those who may list the source bucket."""
+    check_expected_owner(ctx, source_bucket, SOURCE_EXPECTED_OWNER)
+    who = ctx.principal.canonical_id
+    if not _permits(who, src if src is not None else source_bucket, Perm.READ):
+        raise S3Error("AccessDenied")
+
+
+def authorize_post_object(signer: User | None, b: Bucket) -> None:
+    """PostObject is routed with Perm.NONE: the form, not the request, names the signer. Once its
+    signature and policy are checked, the signer (None: anonymous) needs WRITE on the bucket."""
+    if not _permits(signer.canonical_id if signer else None, b, Perm.WRITE):
+        raise S3Error("AccessDenied")
+
+
+def authorize_tooling(principal: Principal, owner: User) -> None:
+    """Strict mode: the tooling endpoints that change state (/_s3mock/reset) are the default
+    user's alone."""
+    if principal.canonical_id != owner.canonical_id:
+        raise S3Error("AccessDenied")
 
 
 def owner_id(ctx: Ctx) -> str:
