@@ -118,9 +118,7 @@ def lookup(ctx: Ctx) -> ObjectMeta:
     """The object the request names (version `null` only), or NoSuchBucket / NoSuchKey."""
     ctx.require_bucket()
     check_version(ctx)
-    cached, meta = ctx.take_object()
-    if not cached:
-        meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
+    meta = ctx.object_row()
     if meta is None:
         raise S3Error("NoSuchKey", Key=ctx.key)
     return meta

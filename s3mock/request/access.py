@@ -80,7 +80,7 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
     if ctx.bucket is None:
         return
     b = ctx.bucket_row()
-    ctx._bucket = (b,)
+    ctx.keep_rows(bucket=b)
     if b is None:
         return
     check_expected_owner(ctx, b)
@@ -98,7 +98,7 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
             return
     if ctx.op in OBJECT_ACL_OPS:
         meta = ctx.store.get_object(b.name, ctx.key or "")
-        ctx._object = (meta,)
+        ctx.keep_rows(obj=meta)
         if meta is None:
             if not _permits(who, b, Perm.READ):
                 raise S3Error("AccessDenied")

@@ -1,5 +1,5 @@
-"""The per-request context every operation handler receives: the request, settings, store, and
-what the request's steps found."""
+"""The per-request context every operation handler receives: the request, its query, settings,
+store, and what the request's steps found (and the rows authorize() read, kept for the handler)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from s3mock.auth.identity import Principal
 from s3mock.config import Settings
 from s3mock.errors import S3Error
 from s3mock.operations import Op
-from s3mock.storage.base import Bucket, Store
+from s3mock.storage.base import Bucket, ObjectMeta, Store
+
 
 class Query(Mapping[str, str]):
     """The request's query parameters, decoded as aiohttp decodes them. Routing has already found
@@ -42,6 +43,7 @@ class Query(Mapping[str, str]):
 
 
 _NO_QUERY: Mapping[str, str] = MultiDictProxy(MultiDict())
+_NOT_READ = object()
 
 
 class Ctx:
@@ -66,9 +68,7 @@ class Ctx:
         self.chunk_verifier = chunk_verifier    # sigv4.ChunkVerifier for signed streaming bodies
         self.continue_sent = False
         self.query = Query(request, query_names) if query_names else _NO_QUERY
-        # Rows authorize() read, handed to the handler's first look-up (used once): the two run
-        # with no await in between, so they see the same database state; later look-ups read again.
-        self._bucket: tuple | None = None
+        self._bucket: tuple | None = None       # (row,) while keep_rows() holds one; see there
         self._object: tuple | None = None
         self._names: str | None = None
 
@@ -84,16 +84,27 @@ class Ctx:
             return []
         return [name for name in names.split("\n") if name.startswith(prefix)]
 
+    def keep_rows(self, bucket: Bucket | None | object = _NOT_READ,
+                  obj: ObjectMeta | None | object = _NOT_READ) -> None:
+        """Hand the rows authorize() has just read to the handler's first look-ups (bucket_row,
+        object_row), so that a GET or HEAD reads its bucket and object once, not twice. It is
+        right because nothing can change them in between: dispatch runs authorize() and then the
+        handler with no await between them, and a handler looks its rows up before its first
+        await. A kept row is taken once; every later look-up reads the store again."""
+        if bucket is not _NOT_READ:
+            self._bucket = (bucket,)
+        if obj is not _NOT_READ:
+            self._object = (obj,)
+
     def bucket_row(self) -> Bucket | None:
-        """The request's bucket: authorize()'s row the first time after it, else read now."""
+        """The request's bucket (None: no such bucket): the kept row if any, else read now."""
         hit, self._bucket = self._bucket, None
         return hit[0] if hit is not None else self.store.get_bucket(self.bucket or "")
 
-    def take_object(self):
-        """(True, ObjectMeta or None) if authorize() just read the request's object, once;
-        else (False, None)."""
+    def object_row(self) -> ObjectMeta | None:
+        """The request's object (None: no such key): the kept row if any, else read now."""
         hit, self._object = self._object, None
-        return (True, hit[0]) if hit is not None else (False, None)
+        return hit[0] if hit is not None else self.store.get_object(self.bucket or "", self.key or "")
 
     def require_bucket(self) -> Bucket:
         assert self.bucket is not None
