@@ -223,9 +223,11 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
 
 
 class _OneRoute(web.UrlDispatcher):
-    """A router giving every request to its one route without matching the path: the route step
+    """A router giving every request to its one route without matching the path. The route step
     reads the raw path itself, so aiohttp's decoding and matching of it would be spent for nothing
-    on every request (docs/performance.md has what it saved)."""
+    on every request; and aiohttp's router matches no route for an absolute-form target without a
+    path (`GET http://host:port`, which is ListBuckets): its relative path is empty. Application's
+    `router` argument, which installs it, is deprecated: hence pyproject's `aiohttp<4` pin."""
 
     route: AbstractRoute | None = None
 
