@@ -237,7 +237,7 @@ class _OneRoute(web.UrlDispatcher):
 
 
 async def _no_expect(request: web.Request) -> None:
-    """100 Continue is sent by the handler once the request is accepted (handlers/body.py)."""
+    """100 Continue is sent by the handler once the request is accepted (request/body.py)."""
     return None
 
 

@@ -179,7 +179,7 @@ OLAMBDA = "x-amz-request-route"      # WriteGetObjectResponse's (its path looks 
 
 # https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
 # The permission is the ACL model's: bucket configuration belongs to the bucket owner; object
-# reads need READ (on the object's ACL where handlers/access.py says so), writes WRITE on the
+# reads need READ (on the object's ACL where request/access.py says so), writes WRITE on the
 # bucket; ACLs READ_ACP / WRITE_ACP. tests/unit/test_operations.py holds this table to botocore's.
 ROUTES: tuple[Route, ...] = (
     _r("GET", S, "", Op.ListBuckets, Perm.NONE),

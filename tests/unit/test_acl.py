@@ -310,7 +310,7 @@ ALLOWS = [
      {"owner": ("READ",), "other": PERMS, "anonymous": ()}),
     ("bucket-owner-full-control", acl.canned("bucket-owner-full-control", OTHER, OWNER),
      {"owner": PERMS, "other": PERMS, "anonymous": ()}),
-    # no implicit rights here: an owner's implicit READ_ACP/WRITE_ACP is handlers/access.py's
+    # no implicit rights here: an owner's implicit READ_ACP/WRITE_ACP is request/access.py's
     ("no-grants", Acl(OWNER, ()), {"owner": (), "other": (), "anonymous": ()}),
     ("other-read-acp", Acl(OWNER, (user(OTHER, "READ_ACP"),)),
      {"owner": (), "other": ("READ_ACP",), "anonymous": ()}),
