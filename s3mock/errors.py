@@ -18,6 +18,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty"),
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed size"),
     "EntityTooSmall": (400, "Your proposed upload is smaller than the minimum allowed size"),
+    "IllegalVersioningConfigurationException": (400, "The Versioning element must be specified"),
     "IllegalLocationConstraintException": (400, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."),
     "IncompleteBody": (400, "You did not provide the number of bytes specified by the Content-Length HTTP header."),
     "InternalError": (500, "We encountered an internal error. Please try again."),

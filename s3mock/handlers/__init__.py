@@ -9,5 +9,6 @@ from s3mock.operations import Op
 
 def load_all() -> dict[Op, Handler]:
     from s3mock.handlers import (acl, attributes, bucket, bucket_config, copy,  # noqa: F401
-                                 delete, listing, multipart, object, post_object, service)
+                                 delete, listing, list_versions, multipart, object,
+                                 post_object, service, versioning)
     return HANDLERS

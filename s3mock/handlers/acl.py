@@ -11,9 +11,8 @@ from s3mock.request.ctx import Ctx
 from s3mock.request.access import bucket_acl, object_acl, requested_acl
 from s3mock.request.body import read_all
 from s3mock.request.common import empty
-from s3mock.handlers.object import check_version
+from s3mock.handlers.versioning import DELETE_MARKER, find, marker_not_allowed
 from s3mock.operations import Op
-from s3mock.storage.base import ObjectMeta
 
 MAX_ACL_BYTES = 64 * 1024
 
@@ -52,25 +51,31 @@ async def put_bucket_acl(ctx: Ctx) -> web.Response:
     return empty(200)
 
 
-def _object(ctx: Ctx) -> ObjectMeta:
-    ctx.require_bucket()
-    check_version(ctx)
-    meta = ctx.store.get_object(ctx.bucket or "", ctx.key or "")
-    if meta is None:
-        raise S3Error("NoSuchKey", Key=ctx.key)
-    return meta
-
-
 @handles(Op.GetObjectAcl)
 async def get_object_acl(ctx: Ctx) -> web.Response:
-    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html"""
-    return _xml(object_acl(_object(ctx)))
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html
+    The version's own ACL (versionId, else the current object's)."""
+    return _xml(object_acl(find(ctx, ctx.require_bucket())))
 
 
 @handles(Op.PutObjectAcl)
 async def put_object_acl(ctx: Ctx) -> web.Response:
-    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html"""
-    meta = _object(ctx)
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html
+    A key whose latest entry is a delete marker is 405 as a marker named by id is (LocalStack's
+    AWS-recorded test_put_object_acl_on_delete_marker: Method PUT, ResourceType DeleteMarker)."""
     b = ctx.require_bucket()
-    ctx.store.update_object_acl(meta.bucket, meta.key, await _new_acl(ctx, meta.owner, b.owner, False))
+    try:
+        meta = find(ctx, b, "PUT")
+    except S3Error as e:
+        if e.code == "NoSuchKey" and DELETE_MARKER in e.headers:
+            marker = ctx.store.latest_marker(b.name, ctx.key or "")
+            if marker is not None:
+                raise marker_not_allowed(marker, "PUT") from None
+        raise
+    policy = await _new_acl(ctx, meta.owner, b.owner, False)
+    current = ctx.store.get_object(meta.bucket, meta.key)
+    if current is not None and current.version_id == meta.version_id:
+        ctx.store.update_object_acl(meta.bucket, meta.key, policy)
+    else:
+        ctx.store.update_version_acl(meta.bucket, meta.key, meta.version_id, policy)
     return empty(200)

@@ -117,7 +117,7 @@ async def get_object_attributes(ctx: Ctx) -> web.Response:
     names = requested(ctx)
     check_encryption_headers(ctx)
     max_parts, marker = paging(ctx)
-    meta = lookup(ctx)
+    meta, version = lookup(ctx)
     check_read_conditions(ctx, meta)   # as GetObject evaluates them
     # S3 writes the elements in this order whatever the header's order (localstack's
     # AWS-validated test_response_structure_get_obj_attrs). The ETag has no quotes here.
@@ -133,4 +133,4 @@ async def get_object_attributes(ctx: Ctx) -> web.Response:
     if "ObjectSize" in names:
         content.append(("ObjectSize", meta.size))
     return xml_response("GetObjectAttributesResponse", content,
-                        headers={hdrs.LAST_MODIFIED: http_date(meta.mtime)})
+                        headers={hdrs.LAST_MODIFIED: http_date(meta.mtime), **version})

@@ -1,4 +1,4 @@
-"""Bucket lifecycle: CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation, GetBucketVersioning."""
+"""Bucket lifecycle: CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import owns, requested_acl
 from s3mock.request.body import read_all
-from s3mock.request.common import empty, xml_response
+from s3mock.request.common import empty
 from s3mock.operations import Op
 from s3mock.storage.base import Bucket
 
@@ -68,9 +68,11 @@ async def delete_bucket(ctx: Ctx) -> web.Response:
     A bucket whose only content is uploads in progress is deleted, and the uploads with it: S3
     does so (tried on AWS in the review of ceph/ceph#15630; scality/cloudserver#1591,
     basho/riak_cs#475)."""
-    ctx.require_bucket()
-    if not ctx.store.delete_bucket(ctx.bucket or ""):
-        raise S3Error("BucketNotEmpty", BucketName=ctx.bucket)
+    b = ctx.require_bucket()
+    if not ctx.store.delete_bucket(b.name):
+        # A bucket that has been versioned says why (ministack#1496, an AWS transcript).
+        raise S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty. You must "
+                      "delete all versions in the bucket." if b.versioning else None, BucketName=b.name)
     return empty(204)
 
 
@@ -89,10 +91,3 @@ async def get_bucket_location(ctx: Ctx) -> web.Response:
     body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{xml.S3_NS}">'
             f"{region}</LocationConstraint>").encode()
     return web.Response(body=body, content_type="application/xml")
-
-
-@handles(Op.GetBucketVersioning)
-async def get_bucket_versioning(ctx: Ctx) -> web.Response:
-    """A bucket that was never versioned: an empty VersioningConfiguration."""
-    ctx.require_bucket()
-    return xml_response("VersioningConfiguration", [])

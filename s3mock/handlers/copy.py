@@ -16,8 +16,11 @@ from s3mock.request.access import authorize_copy_source
 from s3mock.request.common import check_key, checksum_elements, quoted, xml_response
 from s3mock.request.integrity import requested_algorithm
 from s3mock.handlers.object import new_meta, write_conditions
+from s3mock.handlers.versioning import VERSION_ID, invalid_version
 from s3mock.operations import Op
+from s3mock import version_ids
 from s3mock.storage.base import Bucket, ObjectMeta
+from s3mock.version_ids import NULL
 
 
 def copy_source(ctx: Ctx) -> ObjectMeta:
@@ -29,16 +32,29 @@ def copy_source(ctx: Ctx) -> ObjectMeta:
     if not bucket or not key:
         raise S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: "
                       "sourcebucket/sourcekey", ArgumentName="x-amz-copy-source", ArgumentValue=raw)
+    version = None
     if query:
         name, _, version = query.partition("=")
-        if name != "versionId" or version != "null":
-            raise S3Error("InvalidArgument", "Invalid version id specified",
-                          ArgumentName="x-amz-copy-source", ArgumentValue=raw)
+        version = unquote(version)
+        if name != "versionId" or not version_ids.valid(version):
+            raise invalid_version(raw, "x-amz-copy-source")
     source_bucket = ctx.store.get_bucket(bucket)
     if source_bucket is None:
         raise S3Error("NoSuchBucket", BucketName=bucket)
-    src = ctx.store.get_object(bucket, key)
-    authorize_copy_source(ctx, source_bucket, src)
+    if version is None or (source_bucket.versioning is None and version == NULL):
+        src = ctx.store.get_object(bucket, key)
+    elif source_bucket.versioning is None:
+        raise invalid_version(raw, "x-amz-copy-source")
+    else:
+        src = ctx.store.get_version(bucket, key, version)
+    marker = src is not None and src.delete_marker
+    authorize_copy_source(ctx, source_bucket, None if marker else src)
+    if marker:
+        # LocalStack's AWS-recorded test_s3_copy_object_src_not_exists.
+        raise S3Error("InvalidRequest", "The source of a copy request may not specifically "
+                      "refer to a delete marker by version id.")
+    if src is None and version is not None and source_bucket.versioning is not None:
+        raise S3Error("NoSuchVersion", Key=key, VersionId=version)
     if src is None:
         raise S3Error("NoSuchKey", Key=key)
     conditions.check_read(ctx.headers, src.etag, src.mtime, prefix="x-amz-copy-source-")
@@ -67,8 +83,19 @@ async def _copy_checksums(ctx: Ctx, src: ObjectMeta, meta: ObjectMeta, algorithm
         meta.checksum_type = "FULL_OBJECT"
 
 
+def source_version(ctx: Ctx, src: ObjectMeta) -> dict[str, str]:
+    """x-amz-copy-source-version-id: the source's id, absent for a `null` source named without
+    one (LocalStack's AWS-recorded test_s3_copy_object_in_place_versioned)."""
+    if src.version_id != NULL or "versionId=" in ctx.headers.get("x-amz-copy-source", ""):
+        return {"x-amz-copy-source-version-id": src.version_id}
+    return {}
+
+
 def _check_not_to_itself(ctx: Ctx, src: ObjectMeta, directive: str, algorithm: str | None) -> None:
     same = (src.bucket, src.key) == (ctx.bucket, ctx.key)
+    if same and src.version_id != NULL:     # an older version copied over its key restores it
+        current = ctx.store.get_object(src.bucket, src.key)
+        same = current is not None and current.version_id == src.version_id
     changes = directive == "REPLACE" or any(h in ctx.headers for h in (
         "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-server-side-encryption"))
     if same and not changes and (algorithm is None or algorithm in src.checksums):
@@ -77,8 +104,9 @@ def _check_not_to_itself(ctx: Ctx, src: ObjectMeta, directive: str, algorithm: s
                       "website redirect location or encryption attributes.")
 
 
-async def _copy(ctx: Ctx, bucket: Bucket) -> ObjectMeta | None:
-    """The copy, committed; None if its source was replaced or deleted while it was read."""
+async def _copy(ctx: Ctx, bucket: Bucket) -> tuple[ObjectMeta, ObjectMeta] | None:
+    """(source, copy), the copy committed; None if its source was replaced or deleted while it
+    was read."""
     src = copy_source(ctx)
     directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
@@ -99,7 +127,7 @@ async def _copy(ctx: Ctx, bucket: Bucket) -> ObjectMeta | None:
         return None
     if not written:
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
-    return meta
+    return src, meta
 
 
 @handles(Op.CopyObject)
@@ -108,11 +136,14 @@ async def copy_object(ctx: Ctx) -> web.Response:
     bucket = ctx.require_bucket()
     check_key(ctx.key or "")
     for _ in range(3):
-        meta = await _copy(ctx, bucket)
-        if meta is None:
+        copied = await _copy(ctx, bucket)
+        if copied is None:
             continue    # the source changed while it was copied: copy what it is now
+        src, meta = copied
         content = [("LastModified", iso8601(meta.mtime)), ("ETag", quoted(meta.etag))]
         content += checksum_elements(meta.checksums, meta.checksum_type)
-        return xml_response("CopyObjectResult", content,
-                            headers={"x-amz-server-side-encryption": "AES256"})
+        headers = {"x-amz-server-side-encryption": "AES256", **source_version(ctx, src)}
+        if meta.version_id != NULL or bucket.versioning is not None:
+            headers[VERSION_ID] = meta.version_id       # Suspended: `null` (LocalStack, as above)
+        return xml_response("CopyObjectResult", content, headers=headers)
     raise S3Error("InternalError")

@@ -1,4 +1,5 @@
-"""Listing keys: ListObjects, ListObjectsV2 and ListObjectVersions (every version is `null`).
+"""Listing keys: ListObjects and ListObjectsV2 (ListObjectVersions, in list_versions.py, shares
+the encoding and the tail).
 
 What S3 sends, element by element and in its order (recorded bodies: versitygw#1985 for V1 under
 encoding-type=url; the examples on the API reference pages; brekkylab/backlot's measurements of
@@ -6,8 +7,6 @@ encoding-type=url; the examples on the API reference pages; brekkylab/backlot's 
   V1  Name Prefix Marker NextMarker? MaxKeys Delimiter? EncodingType? IsTruncated Contents* CommonPrefixes*
   V2  Name Prefix StartAfter? ContinuationToken? NextContinuationToken? KeyCount MaxKeys Delimiter?
       EncodingType? IsTruncated Contents* CommonPrefixes*
-  Versions  Name Prefix KeyMarker VersionIdMarker NextKeyMarker? NextVersionIdMarker? MaxKeys
-      Delimiter? EncodingType? IsTruncated Version* CommonPrefixes*
 An empty `delimiter` groups nothing and the two object listings do not echo it (s3-tests
 test_bucket_list_delimiter_empty); ListObjectVersions does.
 """
@@ -181,31 +180,3 @@ async def list_objects_v2(ctx: Ctx) -> web.Response:
     content.append((None, _entries(ctx, page, enc, owner)))
     content += _common(page, enc)
     return xml_response("ListBucketResult", content)
-
-
-@handles(Op.ListObjectVersions)
-async def list_object_versions(ctx: Ctx) -> web.Response:
-    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
-    The bucket is never versioned: each object is its only version, `null`."""
-    ctx.require_bucket()
-    q, enc = ctx.query, encoder(ctx)
-    key_marker = q.get("key-marker", "")
-    version_marker = q.get("version-id-marker", "")
-    if version_marker and not key_marker:
-        raise S3Error("InvalidArgument", "A version-id marker cannot be specified without a key marker.",
-                      ArgumentName="version-id-marker", ArgumentValue=version_marker)
-    limit = int_arg(q, "max-keys", 1000, 0, 1000)
-    # After key-marker with version `null` (the only version) comes the next key.
-    page = ctx.store.list_objects(ctx.bucket or "", q.get("prefix", ""), q.get("delimiter", ""),
-                                  key_marker, limit)
-    content: list = [("Name", ctx.bucket), ("Prefix", enc(q.get("prefix", ""))),
-                     ("KeyMarker", enc(key_marker)), ("VersionIdMarker", version_marker)]
-    if page.truncated:
-        content.append(("NextKeyMarker", enc(page.last)))
-        if page.entries and page.last == page.entries[-1][0]:
-            content.append(("NextVersionIdMarker", "null"))
-    content += _tail(ctx, limit, page, enc, empty_delimiter=True)    # measured: echoed empty
-    content.append((None, _entries(ctx, page, enc, True, "Version",
-                                   "<VersionId>null</VersionId><IsLatest>true</IsLatest>")))
-    content += _common(page, enc)
-    return xml_response("ListVersionsResult", content)

@@ -13,6 +13,8 @@ from s3mock import conditions
 from s3mock.dates import http_date
 from s3mock.errors import NOT_MODIFIED, S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
+from s3mock.handlers.versioning import (DELETE_MARKER, VERSION_ID, find, version_arg,
+                                        version_headers)
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import owner_id, requested_acl
 from s3mock.request.body import integrity, object_body
@@ -31,12 +33,6 @@ OVERRIDES = {
 }
 
 
-def check_version(ctx: Ctx) -> None:
-    """The bucket is never versioned: the only version id is `null`."""
-    version = ctx.query.get("versionId")
-    if version is not None and version != "null":
-        raise S3Error("InvalidArgument", "Invalid version id specified", ArgumentName="versionId",
-                      ArgumentValue=version)
 
 
 def stored_content_headers(ctx: Ctx) -> dict[str, str]:
@@ -111,17 +107,19 @@ async def put_object(ctx: Ctx) -> web.Response:
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
     headers = {"ETag": quoted(meta.etag), "x-amz-server-side-encryption": "AES256"}
     headers.update(checksum_headers(meta.checksums, meta.checksum_type))
+    if meta.version_id != "null":
+        # Suspended: no header (API_PutObject's "versioning suspended" example; LocalStack's
+        # test_delete_object_on_suspended_bucket).
+        headers[VERSION_ID] = meta.version_id
     return empty(200, headers)
 
 
-def lookup(ctx: Ctx) -> ObjectMeta:
-    """The object the request names (version `null` only), or NoSuchBucket / NoSuchKey."""
-    ctx.require_bucket()
-    check_version(ctx)
-    meta = ctx.object_row()
-    if meta is None:
-        raise S3Error("NoSuchKey", Key=ctx.key)
-    return meta
+def lookup(ctx: Ctx, method: str = "GET") -> tuple[ObjectMeta, dict[str, str]]:
+    """The object version the request names and its version header, or NoSuchBucket, NoSuchKey,
+    NoSuchVersion, or MethodNotAllowed for a delete marker (versioning.find)."""
+    bucket = ctx.require_bucket()
+    meta = find(ctx, bucket, method)
+    return meta, version_headers(bucket, meta)
 
 
 def check_read_conditions(ctx: Ctx, meta: ObjectMeta) -> None:
@@ -194,8 +192,9 @@ def _part_range(meta: ObjectMeta, value: str, checksum_mode: bool
 @handles(Op.HeadObject)
 async def head_object(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"""
-    meta = lookup(ctx)
+    meta, version = lookup(ctx, "HEAD")
     status, headers, rng = _prepare_read(ctx, meta)
+    headers.update(version)
     length = rng[1] - rng[0] if rng else meta.size
     headers[hdrs.CONTENT_LENGTH] = str(length)
     return web.Response(status=status, headers=headers)
@@ -205,8 +204,9 @@ async def head_object(ctx: Ctx) -> web.Response:
 async def get_object(ctx: Ctx) -> web.StreamResponse:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"""
     for attempt in range(3):
-        meta = lookup(ctx)
+        meta, version = lookup(ctx)
         status, headers, rng = _prepare_read(ctx, meta)
+        headers.update(version)
         start, end = rng if rng else (0, meta.size)
         body = ctx.store.open_object(meta, start, end)
         if body is None:
@@ -253,8 +253,16 @@ async def _send(ctx: Ctx, meta: ObjectMeta, status: int, headers: dict[str, str]
 @handles(Op.DeleteObject)
 async def delete_object(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html"""
-    ctx.require_bucket()
-    check_version(ctx)
-    ctx.store.delete_object(ctx.bucket or "", ctx.key or "")
-    headers = {"x-amz-version-id": "null"} if "versionId" in ctx.query else None
+    bucket = ctx.require_bucket()
+    version = version_arg(ctx, bucket)
+    if bucket.versioning is None:
+        ctx.store.delete_object(bucket.name, ctx.key or "")
+        return empty(204, {VERSION_ID: version} if version is not None else None)
+    # Without a version id a delete marker is pushed (its id answered); with one, that entry goes
+    # for good, and x-amz-delete-marker says it was a marker (LocalStack's
+    # test_delete_object_versioned; ceph#23927's AWS transcript for Suspended: `null`).
+    removed = ctx.store.delete_entry(bucket.name, ctx.key or "", version, owner_id(ctx))
+    headers = {VERSION_ID: removed.version_id}
+    if removed.marker:
+        headers[DELETE_MARKER] = "true"
     return empty(204, headers)

@@ -212,6 +212,8 @@ def _respond(ctx: Ctx, form: Form, meta: ObjectMeta) -> web.Response:
     headers = {"ETag": quoted(meta.etag), "Location": location,
                "x-amz-server-side-encryption": "AES256"}
     headers.update(checksum_headers(meta.checksums, meta.checksum_type))
+    if meta.version_id != "null":
+        headers["x-amz-version-id"] = meta.version_id     # as PutObject (UNVERIFIED on AWS)
     redirect = form.fields.get("success_action_redirect", form.fields.get("redirect"))
     if redirect:
         parts = urlsplit(redirect)

@@ -20,6 +20,8 @@ class Bucket:
     acl: str | None = None
     cors: bytes | None = None
     version: int = 0          # bumped on every configuration change (CORS, ACL): cache key
+    versioning: str | None = None     # None (never versioned), "Enabled" or "Suspended"
+    mfa_delete: str | None = None     # "Disabled" once a PutBucketVersioning named it
 
 
 @dataclass
@@ -41,6 +43,11 @@ class ObjectMeta:
     # A COMPOSITE multipart object's part checksums, in part order (what GetObject/HeadObject with
     # partNumber and x-amz-checksum-mode answer); empty for any other object.
     part_checksums: list[str] = field(default_factory=list)
+    # Its version: "null" (written unversioned or while Suspended) or an id (version_ids.py), and
+    # its place in its key's stack (newer is larger; 0 for a never-versioned bucket's objects).
+    version_id: str = "null"
+    seq: int = 0
+    delete_marker: bool = False
 
     @property
     def part_sizes(self) -> list[int]:
@@ -79,6 +86,14 @@ class Listed:
     prefixes: list[str] = field(default_factory=list)
     truncated: bool = False
     last: str | None = None   # the last key or prefix returned (next marker)
+
+
+@dataclass
+class Removed:
+    """What DeleteObject did in a versioned bucket, or by version id: the version id its answer
+    names (the new delete marker's, or the one asked for) and whether that is a delete marker."""
+    version_id: str
+    marker: bool
 
 
 @dataclass
@@ -141,6 +156,13 @@ class Store(Protocol):
     def open_object(self, meta: ObjectMeta, start: int, end: int) -> bytes | FileRanges | None: ...
     def update_object_acl(self, bucket: str, key: str, acl: str) -> None: ...
     def delete_object(self, bucket: str, key: str) -> bool: ...
+    # versions (storage/versions.py)
+    def delete_entry(self, bucket: str, key: str, version_id: str | None, owner: str) -> Removed: ...
+    def get_version(self, bucket: str, key: str, version_id: str) -> ObjectMeta | None: ...
+    def latest_marker(self, bucket: str, key: str) -> ObjectMeta | None: ...
+    def update_version_acl(self, bucket: str, key: str, version_id: str, acl: str) -> None: ...
+    def list_versions(self, bucket: str, prefix: str, delimiter: str, key_marker: str,
+                      version_marker: str | None, limit: int) -> Listed: ...
     def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", after: str = "",
                      limit: int = 1000, owners: bool = True) -> Listed: ...
     def create_upload(self, up: Upload) -> bool: ...

@@ -12,13 +12,22 @@ from s3mock.storage.base import ObjectMeta, Upload
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets(
   name TEXT PRIMARY KEY, created REAL NOT NULL, owner TEXT NOT NULL, region TEXT NOT NULL,
-  acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0);
+  acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0, versioning TEXT, mfa_delete TEXT);
 CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
   metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
   parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
-  part_checksums TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+  part_checksums TEXT NOT NULL DEFAULT '[]', vid TEXT NOT NULL DEFAULT 'null',
+  seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions(
+  bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+  mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
+  metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
+  parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
+  part_checksums TEXT NOT NULL DEFAULT '[]', vid TEXT NOT NULL, seq INTEGER NOT NULL,
+  marker INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(bucket, key, seq DESC)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS versions_null ON versions(bucket, key) WHERE vid = 'null';
 CREATE TABLE IF NOT EXISTS uploads(
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
   owner TEXT NOT NULL, template TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT);
@@ -36,9 +45,10 @@ CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWI
 
 CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached
 OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
-            "checksum_type, segments, parts_count, acl, part_checksums")
+            "checksum_type, segments, parts_count, acl, part_checksums, vid, seq")
 # A row is written with its listing entry (rendered outside storage), which only listings read.
-INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.join('?' * 16)})"
+INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.join('?' * 18)})"
+BUCKET_COLS = "name, created, owner, region, acl, cors, version, versioning, mfa_delete"
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
@@ -48,13 +58,13 @@ _scan = json.JSONDecoder().scan_once
 
 def obj_from_row(row: tuple) -> ObjectMeta:
     (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
-     part_sums) = row
+     part_sums, vid, seq) = row[:17]
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype,
                       {} if headers == "{}" else _scan(headers, 0)[0],
                       {} if metadata == "{}" else _scan(metadata, 0)[0],
                       {} if sums == "{}" else _scan(sums, 0)[0], stype,
                       list(map(tuple, _scan(segs, 0)[0])), pc, acl,
-                      [] if part_sums == "[]" else _scan(part_sums, 0)[0])
+                      [] if part_sums == "[]" else _scan(part_sums, 0)[0], vid, seq)
 
 
 # json.dumps() builds an encoder per call; one built once writes the same text, without that cost.
@@ -74,7 +84,7 @@ def obj_row(m: ObjectMeta, entry: str) -> tuple:
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
             to_json(m.headers), to_json(m.metadata), to_json(m.checksums),
             m.checksum_type, to_json(m.segments), m.parts_count, m.acl, to_json(m.part_checksums),
-            entry)
+            m.version_id, m.seq, entry)
 
 
 def cache_fields(m: ObjectMeta) -> tuple:
@@ -83,15 +93,15 @@ def cache_fields(m: ObjectMeta) -> tuple:
     row's JSON columns again on every read)."""
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type, dict(m.headers),
             dict(m.metadata), dict(m.checksums), m.checksum_type, tuple(m.segments),
-            m.parts_count, m.acl, tuple(m.part_checksums))
+            m.parts_count, m.acl, tuple(m.part_checksums), m.version_id, m.seq)
 
 
 def from_cache_fields(f: tuple) -> ObjectMeta:
     """A new ObjectMeta, with containers of its own, from the object cache's fields."""
     (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
-     part_sums) = f
+     part_sums, vid, seq) = f
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype, dict(headers), dict(metadata),
-                      dict(sums), stype, list(segs), pc, acl, list(part_sums))
+                      dict(sums), stype, list(segs), pc, acl, list(part_sums), vid, seq)
 
 
 def cacheable(row: tuple) -> bool:

@@ -18,9 +18,10 @@ from s3mock.storage.base import (Body, BodyCheck, Bucket, Digest, EntryRenderer,
                                  ObjectMeta)
 from s3mock.storage.blobs import BlobDir
 from s3mock.storage.generation import MISSING, RowCache
-from s3mock.storage.rows import (INSERT_OBJ, OBJ_COLS, SCHEMA, Tx, cache_fields, cacheable,
-                                 from_cache_fields, obj_from_row, obj_row, successor)
+from s3mock.storage.rows import (BUCKET_COLS, INSERT_OBJ, OBJ_COLS, SCHEMA, Tx, cache_fields,
+                                 cacheable, from_cache_fields, obj_from_row, obj_row, successor)
 from s3mock.storage.uploads import COMPLETED_KEPT, Uploads
+from s3mock.storage.versions import Versions
 
 __all__ = ["COMPLETED_KEPT", "SqliteStore"]
 
@@ -28,7 +29,7 @@ BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucke
 OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
 
 
-class SqliteStore(Uploads):
+class SqliteStore(Uploads, Versions):
     def __init__(self, data_dir: Path, render_entry: EntryRenderer):
         """`render_entry` makes an object's listing entry, kept with its row: a declared cache,
         written with the row and invalidated with it, whose renderer knows S3's XML while the store
@@ -50,6 +51,7 @@ class SqliteStore(Uploads):
         self._changed: dict = {}    # object rows the write transaction changed (_object_write)
         self._add_part_checksums()
         self._add_listing_entries()
+        self._add_versions()
 
     def close(self) -> None:
         self.db.close()
@@ -75,8 +77,21 @@ class SqliteStore(Uploads):
     def _has_entry_column(self) -> bool:
         return self._has_column("entry")
 
-    def _has_column(self, name: str) -> bool:
-        return any(col[1] == name for col in self.db.execute("PRAGMA table_info(objects)"))
+    def _has_column(self, name: str, table: str = "objects") -> bool:
+        return any(col[1] == name for col in self.db.execute(f"PRAGMA table_info({table})"))
+
+    def _add_versions(self) -> None:
+        """A data dir from before versioning gets the columns: its objects are null versions (seq
+        0, older than any later version) and its buckets never versioned."""
+        if self._has_column("mfa_delete", "buckets"):
+            return
+        with self._write():
+            if not self._has_column("vid"):      # another process may have added them
+                self.db.execute("ALTER TABLE objects ADD COLUMN vid TEXT NOT NULL DEFAULT 'null'")
+                self.db.execute("ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+            if not self._has_column("mfa_delete", "buckets"):
+                self.db.execute("ALTER TABLE buckets ADD COLUMN versioning TEXT")
+                self.db.execute("ALTER TABLE buckets ADD COLUMN mfa_delete TEXT")
 
     def _add_part_checksums(self) -> None:
         """A data dir from before objects kept their part checksums gets the column (empty: its
@@ -96,7 +111,7 @@ class SqliteStore(Uploads):
         if clean:
             return 0
         live: set[str] = set()
-        for (segs,) in self.db.execute("SELECT segments FROM objects"):
+        for (segs,) in self.db.execute("SELECT segments FROM objects UNION ALL SELECT segments FROM versions"):
             live.update(s[0] for s in json.loads(segs))
         live.update(b for (b,) in self.db.execute("SELECT blob FROM parts"))
         orphans = self.blobs.all_ids() - live
@@ -113,15 +128,13 @@ class SqliteStore(Uploads):
 
     # buckets
     def list_buckets(self) -> list[Bucket]:
-        return [Bucket(*r) for r in self.db.execute(
-            "SELECT name, created, owner, region, acl, cors, version FROM buckets ORDER BY name")]
+        return [Bucket(*r) for r in self.db.execute(f"SELECT {BUCKET_COLS} FROM buckets ORDER BY name")]
 
     def get_bucket(self, name: str) -> Bucket | None:
         """The bucket's row, from the cache while no process has changed a bucket since."""
         bucket = self._buckets.get(name)
         if bucket is MISSING:
-            row = self.db.execute("SELECT name, created, owner, region, acl, cors, version FROM "
-                                  "buckets WHERE name=?", (name,)).fetchone()
+            row = self.db.execute(f"SELECT {BUCKET_COLS} FROM buckets WHERE name=?", (name,)).fetchone()
             bucket = Bucket(*row) if row else None
             self._buckets.fill(name, bucket)
         return bucket
@@ -159,8 +172,10 @@ class SqliteStore(Uploads):
             return cur.rowcount == 1
 
     def bucket_is_empty(self, name: str) -> bool:
-        """No objects (uploads in progress do not count: S3 deletes a bucket that has only those)."""
-        return not self.db.execute("SELECT 1 FROM objects WHERE bucket=? LIMIT 1", (name,)).fetchone()
+        """No objects, versions or delete markers (uploads in progress do not count: S3 deletes a
+        bucket that has only those)."""
+        return not self.db.execute("SELECT 1 FROM objects WHERE bucket=? UNION ALL SELECT 1 FROM "
+                                   "versions WHERE bucket=? LIMIT 1", (name, name)).fetchone()
 
     def delete_bucket(self, name: str) -> bool:
         """Delete the bucket with its uploads in progress; False if it has objects. The rows go in
@@ -262,24 +277,30 @@ class SqliteStore(Uploads):
         return [written for written, _ in results]
 
     def _write_row(self, meta: ObjectMeta, expect_etag: str | None,
-                   expect_absent: bool) -> tuple[bool, str | None]:
-        """In a write transaction: write meta's row if the conditions on the current object hold.
-        (written, the segments of the object it replaced or None)."""
-        old = self.db.execute("SELECT etag, segments FROM objects WHERE bucket=? AND key=?",
+                   expect_absent: bool) -> tuple[bool, list[str]]:
+        """In a write transaction: write meta's row if the conditions on the current object hold,
+        as a new version if the bucket is versioned (versions.py). (written, the segments of what
+        it replaced: the old object or, Suspended, the null entry)."""
+        old = self.db.execute("SELECT etag, segments, vid, seq FROM objects WHERE bucket=? AND key=?",
                               (meta.bucket, meta.key)).fetchone()
         if (expect_absent and old is not None) or (
                 expect_etag is not None and (old is None or old[0] != expect_etag)):
-            return False, None
+            return False, []
+        mode = self._versioning(meta.bucket)
+        if mode is None:
+            dropped = [old[1]] if old is not None else []
+        else:
+            dropped = self._new_version(meta, mode, old)
         row = obj_row(meta, self._render_entry(meta))
         self.db.execute(INSERT_OBJ, row)
         self._changed[meta.bucket, meta.key] = cache_fields(meta) if cacheable(row) else MISSING
-        return True, old[1] if old is not None else None
+        return True, dropped
 
-    def _drop_replaced(self, meta: ObjectMeta, old_segments: str | None) -> None:
-        """After the commit: the blobs of the replaced object that meta does not reuse."""
-        if old_segments is not None:
+    def _drop_replaced(self, meta: ObjectMeta, dropped: list[str]) -> None:
+        """After the commit: the blobs of what meta replaced that meta does not reuse."""
+        if dropped:
             keep = {s[0] for s in meta.segments}
-            self.blobs.unlink(s[0] for s in json.loads(old_segments) if s[0] not in keep)
+            self.blobs.unlink(s[0] for segs in dropped for s in json.loads(segs) if s[0] not in keep)
 
     async def _commit_grouped(self, meta: ObjectMeta, expect_etag: str | None,
                               expect_absent: bool) -> bool:
