@@ -105,10 +105,13 @@ def blob_files(data_dir: Path) -> set[str]:
 
 
 def referenced_blobs(data_dir: Path) -> set[str]:
-    """Blob ids the metadata database points to (objects' segments and parts)."""
+    """Blob ids the metadata database points to (objects' and versions' segments, parts)."""
     db = sqlite3.connect(f"file:{data_dir / 'meta.sqlite3'}?mode=ro", uri=True)
     try:
-        live = {s[0] for (segs,) in db.execute("SELECT segments FROM objects") for s in json.loads(segs)}
+        tables = ["objects"] + [t for (t,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='versions'")]
+        live = {s[0] for t in tables for (segs,) in db.execute(f"SELECT segments FROM {t}")
+                for s in json.loads(segs)}
         live |= {b for (b,) in db.execute("SELECT blob FROM parts")}
     finally:
         db.close()

@@ -1,5 +1,6 @@
 """Crash consistency across every write path: PutObject, CopyObject (with a checksum computed or
-not), multipart (create, parts sent or copied, complete, abort), DeleteObjects, PutBucketCors/DeleteBucketCors, PutBucketAcl and PutObjectAcl.
+not), multipart (create, parts sent or copied, complete, abort), DeleteObjects, PutBucketCors/DeleteBucketCors, PutBucketAcl and PutObjectAcl,
+and in versioned buckets PUTs, delete markers, deletes by version id and Suspended replacements.
 
 Independent workers each drive their own keys or bucket with a sequential stream of operations and
 keep a model of what a client must see. The server is SIGKILLed after a (seeded) random number of
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from xml.etree import ElementTree
 from typing import Callable
 
 from botocore.exceptions import ClientError
@@ -22,6 +24,9 @@ from test_disk_faults import assert_no_leftovers
 
 ROUNDS = 6
 BUCKET, CORS_BUCKET, ACL_BUCKET = "crash-objects", "crash-cors", "crash-acl"
+VERSIONED, SUSPENDED = "crash-versioned", "crash-suspended"
+MARKER = "marker"
+S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 SIZES = [0, 1, 100, 8191, 70_000, 300_000, 1_200_000]
 CANNED = ["private", "public-read", "public-read-write", "authenticated-read"]
 
@@ -229,6 +234,103 @@ class Cors(Worker):
         return rules[0]["AllowedOrigins"][0]
 
 
+def versions_of(s3, bucket: str, keys: list[str]) -> dict:
+    """Each key's stack, newest first, as ListObjectVersions streams it (Versions and
+    DeleteMarkers interleaved in the raw body): (version id, sha of its bytes or MARKER)."""
+    raw: list[bytes] = []
+
+    def keep(http_response, **_):
+        raw.append(http_response.content)
+    s3.meta.events.register("after-call.s3.ListObjectVersions", keep)
+    try:
+        assert not s3.list_object_versions(Bucket=bucket)["IsTruncated"]
+    finally:
+        s3.meta.events.unregister("after-call.s3.ListObjectVersions", keep)
+    out: dict = {k: [] for k in keys}
+    for el in ElementTree.fromstring(raw[0]):
+        tag = el.tag.rpartition("}")[2]
+        if tag not in ("Version", "DeleteMarker"):
+            continue
+        key, vid = (el.find(f"{{{S3_NS}}}{n}").text for n in ("Key", "VersionId"))
+        if tag == "Version":
+            body = s3.get_object(Bucket=bucket, Key=key, VersionId=vid)["Body"].read()
+            out[key].append((vid, sha(body)))
+        else:
+            out[key].append((vid, MARKER))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+class Versioned(Worker):
+    """An Enabled bucket: PUTs push versions, DELETEs push markers, deletes by id remove one
+    entry for good (its blobs with it). A version acknowledged survives; an in-flight one is there
+    whole (on top, with its bytes) or not at all."""
+    name, keys = "Versioned", [f"ver/{i}" for i in range(3)]
+
+    def setup(self, s3):
+        s3.put_bucket_versioning(Bucket=VERSIONED, VersioningConfiguration={"Status": "Enabled"})
+
+    def step(self, s3):
+        before, key, roll = self.state, self.rng.choice(self.keys), self.rng.random()
+        if roll < 0.5 or not before[key]:
+            body = self.rng.randbytes(self.rng.choice(SIZES[:6]))
+            top = sha(body)
+            self.pending = lambda seen: _pushed(before, seen, key, top)
+            vid = s3.put_object(Bucket=VERSIONED, Key=key, Body=body)["VersionId"]
+        elif roll < 0.7:
+            top = MARKER
+            self.pending = lambda seen: _pushed(before, seen, key, MARKER)
+            vid = s3.delete_object(Bucket=VERSIONED, Key=key)["VersionId"]
+        else:
+            victim = self.rng.choice(before[key])[0]
+            after = {**before, key: tuple(e for e in before[key] if e[0] != victim)}
+            self.pending = after.__eq__
+            s3.delete_object(Bucket=VERSIONED, Key=key, VersionId=victim)
+            self.state = after
+            return
+        self.state = {**before, key: ((vid, top),) + before[key]}
+
+    def observe(self, s3):
+        return versions_of(s3, VERSIONED, self.keys)
+
+
+def _pushed(before: dict, seen: dict, key: str, top: str) -> bool:
+    """seen is before with one new entry (any id) of content `top` on key's stack."""
+    return (all(seen[k] == before[k] for k in before if k != key) and len(seen[key]) >= 1
+            and seen[key][1:] == before[key] and seen[key][0][1] == top)
+
+
+class Suspended(Worker):
+    """A Suspended bucket over versions made while Enabled: each PUT or DELETE replaces the key's
+    null entry (its blobs removed) and leaves the other versions."""
+    name, keys = "Suspended", [f"sus/{i}" for i in range(3)]
+
+    def setup(self, s3):
+        s3.put_bucket_versioning(Bucket=SUSPENDED, VersioningConfiguration={"Status": "Enabled"})
+        for k in self.keys:
+            for i in range(2):
+                s3.put_object(Bucket=SUSPENDED, Key=k, Body=b"%s-%d" % (k.encode(), i))
+        s3.put_bucket_versioning(Bucket=SUSPENDED, VersioningConfiguration={"Status": "Suspended"})
+
+    def step(self, s3):
+        before, key = self.state, self.rng.choice(self.keys)
+        if self.rng.random() < 0.6:
+            body = self.rng.randbytes(self.rng.choice(SIZES[:6]))
+            top = sha(body)
+        else:
+            body, top = None, MARKER
+        rest = tuple(e for e in before[key] if e[0] != "null")
+        after = {**before, key: (("null", top),) + rest}
+        self.pending = after.__eq__
+        if body is None:
+            s3.delete_object(Bucket=SUSPENDED, Key=key)
+        else:
+            s3.put_object(Bucket=SUSPENDED, Key=key, Body=body)
+        self.state = after
+
+    def observe(self, s3):
+        return versions_of(s3, SUSPENDED, self.keys)
+
+
 def _grants(resp) -> frozenset:
     return frozenset((g["Grantee"].get("URI") or g["Grantee"].get("ID"), g["Permission"])
                      for g in resp["Grants"])
@@ -315,11 +417,12 @@ def test_sigkill_at_random_points_leaves_a_prefix_of_acknowledged_operations(tmp
     rng = random.Random(20250406)
     workers: list[Worker] = [Puts(random.Random(1)), Copies(random.Random(2)),
                              Multipart(random.Random(3)), DeleteObjects(random.Random(4)),
-                             Cors(random.Random(5)), Acls(random.Random(6))]
+                             Cors(random.Random(5)), Acls(random.Random(6)),
+                             Versioned(random.Random(7)), Suspended(random.Random(8))]
     srv = start_server(data_dir)
     try:
         s3 = client(srv.endpoint)
-        for b in (BUCKET, CORS_BUCKET, ACL_BUCKET):
+        for b in (BUCKET, CORS_BUCKET, ACL_BUCKET, VERSIONED, SUSPENDED):
             s3.create_bucket(Bucket=b)
         for w in workers:
             if hasattr(w, "setup"):
