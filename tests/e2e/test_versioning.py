@@ -334,3 +334,143 @@ def test_object_attributes_by_version(s3, bucket):
     put(s3, bucket, "k", b"22")
     r = s3.get_object_attributes(Bucket=bucket, Key="k", VersionId=v1, ObjectAttributes=["ObjectSize"])
     assert (r["ObjectSize"], r["VersionId"]) == (1, v1)
+
+
+# 3. ListObjectVersions
+
+def _raw_versions(s3, endpoint: str, bucket: str, query: str) -> str:
+    r = requests.get(f"{endpoint}/{bucket}?versions&{query}" if query else f"{endpoint}/{bucket}?versions",
+                     headers=_auth_headers(s3, "GET", f"/{bucket}?versions" + (f"&{query}" if query else "")))
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def test_versions_and_markers_interleave_newest_first_in_s3s_element_order(s3, bucket, endpoint):
+    enable(s3, bucket)
+    v1 = put(s3, bucket, "a", b"1")["VersionId"]
+    m = s3.delete_object(Bucket=bucket, Key="a")["VersionId"]
+    v2 = put(s3, bucket, "a", b"22")["VersionId"]
+    text = _raw_versions(s3, endpoint, bucket, "")
+    # aws-sdk-java-v2#1620: one stream per key, versions and markers as they happened.
+    assert [x for x in re.findall(r"<VersionId>([^<]+)</VersionId>", text)] == [v2, m, v1]
+    assert re.search(r"<Version><Key>a</Key><VersionId>[^<]+</VersionId><IsLatest>true</IsLatest>"
+                     r"<LastModified>[^<]+</LastModified><ETag>(&quot;|\")[0-9a-f]{32}(&quot;|\")</ETag>"
+                     r"(<Checksum[^>]*>[^<]*</Checksum[^>]*>)*<Size>2</Size><Owner><ID>[^<]+</ID></Owner>"
+                     r"<StorageClass>STANDARD</StorageClass></Version>", text), text
+    assert re.search(r"<DeleteMarker><Key>a</Key><VersionId>[^<]+</VersionId><IsLatest>false</IsLatest>"
+                     r"<LastModified>[^<]+</LastModified><Owner><ID>[^<]+</ID></Owner></DeleteMarker>", text)
+    head = text.split("<Version>")[0]
+    assert re.search(r"<Name>[^<]+</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker>"
+                     r"</VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>$", head), head
+
+
+def test_paging_through_a_keys_versions_keeps_is_latest_right(s3, bucket):
+    """moto#9503: a page starting inside a key must not call that key's older version latest."""
+    enable(s3, bucket)
+    ids = {k: [put(s3, bucket, k, b"%d" % i)["VersionId"] for i in range(5)] for k in ("k1", "k2")}
+    markers = {"k1": s3.delete_object(Bucket=bucket, Key="k1")["VersionId"]}
+    seen, kw = [], {}
+    for _ in range(20):                 # bounded: 11 entries, 3 a page
+        r = s3.list_object_versions(Bucket=bucket, MaxKeys=3, **kw)
+        page = r.get("Versions", []) + r.get("DeleteMarkers", [])
+        assert len(page) <= 3
+        seen += [(e["Key"], e["VersionId"], e["IsLatest"]) for e in page]
+        if not r["IsTruncated"]:
+            break
+        kw = {"KeyMarker": r["NextKeyMarker"], "VersionIdMarker": r["NextVersionIdMarker"]}
+    expected = [("k1", markers["k1"], True)] + [("k1", v, False) for v in ids["k1"][::-1]]
+    expected += [("k2", ids["k2"][-1], True)] + [("k2", v, False) for v in ids["k2"][-2::-1]]
+    assert sorted(seen) == sorted(expected) and len(seen) == len(expected)
+
+
+def test_version_id_marker_still_places_a_page_after_its_version_is_deleted(s3, bucket):
+    enable(s3, bucket)
+    ids = [put(s3, bucket, "k", b"%d" % i)["VersionId"] for i in range(4)]
+    r = s3.list_object_versions(Bucket=bucket, MaxKeys=2)
+    assert [v["VersionId"] for v in r["Versions"]] == [ids[3], ids[2]]
+    for v in ids[2:]:
+        s3.delete_object(Bucket=bucket, Key="k", VersionId=v)
+    r = s3.list_object_versions(Bucket=bucket, KeyMarker="k", VersionIdMarker=ids[2])
+    # LocalStack's page-2-after-delete: the next one is now the latest.
+    assert [(v["VersionId"], v["IsLatest"]) for v in r["Versions"]] == [(ids[1], True), (ids[0], False)]
+
+
+def test_prefix_delimiter_and_key_marker_filter_markers_too(s3, bucket):
+    """moto#4821: markers outside the prefix are not listed."""
+    enable(s3, bucket)
+    for k in ("dir/a", "dir/sub/b", "other"):
+        put(s3, bucket, k, b"x")
+        s3.delete_object(Bucket=bucket, Key=k)
+    vs, ms = versions(s3, bucket, Prefix="dir/")
+    assert {v["Key"] for v in vs} == {m["Key"] for m in ms} == {"dir/a", "dir/sub/b"}
+    r = s3.list_object_versions(Bucket=bucket, Prefix="dir/", Delimiter="/")
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["dir/sub/"]
+    assert [v["Key"] for v in r["Versions"]] == ["dir/a"]
+    r = s3.list_object_versions(Bucket=bucket, Delimiter="/", MaxKeys=1)
+    assert (r["IsTruncated"], r["NextKeyMarker"], "NextVersionIdMarker" in r) == (True, "dir/", False)
+    r = s3.list_object_versions(Bucket=bucket, Delimiter="/", KeyMarker="dir/")
+    assert [v["Key"] for v in r["Versions"]] == ["other"] and "CommonPrefixes" not in r
+    r = s3.list_object_versions(Bucket=bucket, KeyMarker="dir/a")       # after every entry of dir/a
+    assert {v["Key"] for v in r["Versions"]} == {"dir/sub/b", "other"}
+
+
+def test_list_versions_encoding_type_url(s3, bucket, endpoint):
+    enable(s3, bucket)
+    put(s3, bucket, "a b&c", b"x")
+    s3.delete_object(Bucket=bucket, Key="a b&c")
+    text = _raw_versions(s3, endpoint, bucket, "encoding-type=url")
+    assert text.count("<Key>a+b%26c</Key>") == 2 and "<EncodingType>url</EncodingType>" in text
+    vs, ms = versions(s3, bucket)
+    assert vs[0]["Key"] == ms[0]["Key"] == "a b&c"
+
+
+def test_list_versions_bad_markers(s3, bucket):
+    enable(s3, bucket)
+    status, err, _ = error(s3.list_object_versions, Bucket=bucket, VersionIdMarker="null")
+    assert (status, err["Code"], err["ArgumentName"]) == (400, "InvalidArgument", "version-id-marker")
+    status, err, _ = error(s3.list_object_versions, Bucket=bucket, KeyMarker="k", VersionIdMarker="bogus")
+    assert (status, err["Code"], err["Message"]) == (400, "InvalidArgument", "Invalid version id specified")
+
+
+def test_a_never_versioned_bucket_lists_null_versions(s3, bucket):
+    put(s3, bucket, "k", b"x")
+    vs, ms = versions(s3, bucket)
+    assert [(v["VersionId"], v["IsLatest"]) for v in vs] == [("null", True)] and ms == []
+
+
+# 4. DeleteObjects with versions
+
+def test_delete_objects_with_version_ids_and_markers(s3, bucket):
+    enable(s3, bucket)
+    v1 = put(s3, bucket, "k", b"1")["VersionId"]
+    put(s3, bucket, "k", b"2")
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k"}, {"Key": "new"}]})
+    marks = {d["Key"]: d for d in r["Deleted"]}
+    assert all(d["DeleteMarker"] is True and ID.match(d["DeleteMarkerVersionId"]) for d in marks.values())
+    assert "VersionId" not in marks["k"]
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "k", "VersionId": marks["k"]["DeleteMarkerVersionId"]}, {"Key": "k", "VersionId": v1},
+        {"Key": "k", "VersionId": "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD"}]})
+    deleted = {d["VersionId"]: d for d in r["Deleted"]}
+    marker = deleted[marks["k"]["DeleteMarkerVersionId"]]
+    assert (marker["DeleteMarker"], marker["DeleteMarkerVersionId"]) == (True, marker["VersionId"])
+    assert "DeleteMarker" not in deleted[v1]
+    assert [(e["Code"], e["VersionId"]) for e in r["Errors"]] == [
+        ("NoSuchVersion", "HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD")]
+    # Again: a version no longer there is Deleted, not an error (minio#11086 quotes AWS).
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": v1}]})
+    assert r["Deleted"] == [{"Key": "k", "VersionId": v1}] and "Errors" not in r
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"2"
+
+
+def test_upload_part_copy_from_a_version(s3, bucket):
+    enable(s3, bucket)
+    v1 = put(s3, bucket, "src", b"first")["VersionId"]
+    put(s3, bucket, "src", b"second")
+    up = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    r = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=up, PartNumber=1,
+                            CopySource={"Bucket": bucket, "Key": "src", "VersionId": v1})
+    assert r["CopySourceVersionId"] == v1
+    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=up, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": r["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"first"
