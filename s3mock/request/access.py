@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from multidict import istr
 
+from s3mock import version_ids
 from s3mock.auth import acl
 from s3mock.auth.identity import Principal, User
 from s3mock.errors import S3Error
@@ -99,6 +100,8 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
     if ctx.op in OBJECT_ACL_OPS:
         meta = ctx.store.get_object(b.name, ctx.key or "")
         ctx.keep_rows(obj=meta)
+        if "versionId" in ctx.query and b.versioning is not None:
+            meta = _version(ctx, b, meta)
         if meta is None:
             if not _permits(who, b, Perm.READ):
                 raise S3Error("AccessDenied")
@@ -137,6 +140,18 @@ def authorize_tooling(principal: Principal, owner: User) -> None:
     user's alone."""
     if principal.canonical_id != owner.canonical_id:
         raise S3Error("AccessDenied")
+
+
+def _version(ctx: Ctx, b: Bucket, current: ObjectMeta | None) -> ObjectMeta | None:
+    """The version a versionId names, whose own ACL decides (None: a marker, an id not there or
+    malformed; the handler answers those after the bucket's READ check)."""
+    version = ctx.query.get("versionId")
+    if current is not None and current.version_id == version:
+        return current
+    if not version or not version_ids.valid(version):
+        return None
+    meta = ctx.store.get_version(b.name, ctx.key or "", version)
+    return None if meta is None or meta.delete_marker else meta
 
 
 def owner_id(ctx: Ctx) -> str:

@@ -474,3 +474,12 @@ def test_upload_part_copy_from_a_version(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=up, MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": r["CopyPartResult"]["ETag"]}]})
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"first"
+
+
+def test_a_versions_own_acl_decides_who_reads_it(s3, bucket, endpoint):
+    enable(s3, bucket)
+    public = s3.put_object(Bucket=bucket, Key="k", Body=b"public", ACL="public-read")["VersionId"]
+    private = put(s3, bucket, "k", b"private")["VersionId"]
+    assert requests.get(f"{endpoint}/{bucket}/k", params={"versionId": public}).content == b"public"
+    assert requests.get(f"{endpoint}/{bucket}/k", params={"versionId": private}).status_code == 403
+    assert requests.get(f"{endpoint}/{bucket}/k").status_code == 403
