@@ -483,3 +483,13 @@ def test_a_versions_own_acl_decides_who_reads_it(s3, bucket, endpoint):
     assert requests.get(f"{endpoint}/{bucket}/k", params={"versionId": public}).content == b"public"
     assert requests.get(f"{endpoint}/{bucket}/k", params={"versionId": private}).status_code == 403
     assert requests.get(f"{endpoint}/{bucket}/k").status_code == 403
+
+
+def test_a_404_without_a_marker_sends_no_delete_marker_header(s3, bucket):
+    """s3-tests test_delete_marker_nonversioned expects `x-amz-delete-marker: false`; the
+    HeadObject/GetObject reference says of DeleteMarker "If false, this response header does not
+    appear in the response"."""
+    put(s3, bucket, "k", b"x")
+    s3.delete_object(Bucket=bucket, Key="k")
+    status, _, headers = error(s3.head_object, Bucket=bucket, Key="k")
+    assert status == 404 and "x-amz-delete-marker" not in headers and "x-amz-version-id" not in headers
