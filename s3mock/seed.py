@@ -42,7 +42,7 @@ def seed(store: Store, settings: Settings, exact: bool = False) -> list[str]:
 
 
 def reset(store: Store, settings: Settings, delete_buckets: bool = False) -> dict:
-    """Empty every bucket: abort its multipart uploads and delete its objects; the buckets and
+    """Empty every bucket: abort its multipart uploads and delete its objects (every version); the buckets and
     their configuration stay. `delete_buckets`: also delete every bucket that is not a seed bucket
     and put the seed buckets back as configured (a fresh server)."""
     objects = uploads = 0
@@ -52,6 +52,11 @@ def reset(store: Store, settings: Settings, delete_buckets: bool = False) -> dic
         while page := store.list_uploads(b.name, "", "", "", 1000):
             for up in page:
                 uploads += store.abort_upload(up.upload_id)
+        # A bucket that has been versioned: every version and delete marker, one by one.
+        while b.versioning and (versions := store.list_versions(b.name, "", "", "", None, 1000).entries):
+            for key, _, _, version_id, *_ in versions:
+                store.delete_entry(b.name, key, version_id, b.owner)
+                objects += 1
         while entries := store.list_objects(b.name, limit=1000).entries:
             for key, _, _ in entries:
                 objects += store.delete_object(b.name, key)

@@ -373,6 +373,21 @@ def test_reset_empties_buckets_lenient(srv, name):
     assert s3.list_buckets()["Buckets"] == []
 
 
+def test_reset_empties_a_versioned_bucket_of_every_version(srv, name):
+    s3 = client(srv.endpoint)
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"1", b"2"):
+        s3.put_object(Bucket=name, Key="k", Body=body)
+    s3.delete_object(Bucket=name, Key="gone")
+    status, _, body = http("POST", f"{srv.endpoint}/_s3mock/reset")
+    assert status == 200 and json.loads(body)["objects_deleted"] == 3
+    r = s3.list_object_versions(Bucket=name)
+    assert "Versions" not in r and "DeleteMarkers" not in r
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"    # configuration stays
+    s3.delete_bucket(Bucket=name)
+
+
 def test_reset_requires_the_owner_in_strict_mode(tmp_path):
     s = launch(tmp_path / "data", "--auth", "strict", "--user", "alice:alice-secret",
                env=clean_env(S3MOCK_BUCKETS="seeded"))
