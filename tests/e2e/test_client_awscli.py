@@ -205,3 +205,27 @@ def test_cli_reports_missing_bucket(aws, wire, name):
     assert "NoSuchBucket" in proc.stderr
     assert_addressed(wire.requests(), name, aws.style)
 
+
+
+def test_s3api_versioning(aws, wire, s3, bucket, tmp_path):
+    """put-bucket-versioning, two versions, a delete marker, list-object-versions, a read and an
+    undelete by version id, as a user of the CLI would restore an object."""
+    aws("s3api", "put-bucket-versioning", "--bucket", bucket,
+        "--versioning-configuration", "Status=Enabled")
+    assert json.loads(aws("s3api", "get-bucket-versioning", "--bucket", bucket).stdout)["Status"] == "Enabled"
+    ids = []
+    for body in (b"first", b"second"):
+        (tmp_path / "f").write_bytes(body)
+        out = aws("s3api", "put-object", "--bucket", bucket, "--key", "k", "--body", str(tmp_path / "f"))
+        ids.append(json.loads(out.stdout)["VersionId"])
+    marker = json.loads(aws("s3api", "delete-object", "--bucket", bucket, "--key", "k").stdout)
+    assert marker["DeleteMarker"] is True
+    listed = json.loads(aws("s3api", "list-object-versions", "--bucket", bucket).stdout)
+    assert [v["VersionId"] for v in listed["Versions"]] == ids[::-1]
+    assert [m["VersionId"] for m in listed["DeleteMarkers"]] == [marker["VersionId"]]
+    aws("s3api", "get-object", "--bucket", bucket, "--key", "k", "--version-id", ids[0],
+        str(tmp_path / "out"))
+    assert (tmp_path / "out").read_bytes() == b"first"
+    aws("s3api", "delete-object", "--bucket", bucket, "--key", "k", "--version-id", marker["VersionId"])
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"second"
+    assert_addressed(wire.requests(), bucket, aws.style)
