@@ -86,6 +86,7 @@ class Options:
     secret_key: str = "test"
     region: str = "us-east-1"
     client: str = "bench_load"    # small requests' load generator: scripts/bench_load.py or "aiohttp"
+    versioned: bool = False       # versioning Enabled on every bucket the scenarios create
 
 
 @dataclasses.dataclass
@@ -195,6 +196,11 @@ class Client:
         async with self.request("PUT", self.url(bucket)) as r:
             if r.status != 200:
                 raise RuntimeError(f"CreateBucket {bucket}: {r.status} {await r.text()}")
+        if self.opts.versioned:     # the reference takes this for another CreateBucket: 200
+            doc = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+            async with self.request("PUT", self.url(bucket, versioning=""), data=doc) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"PutBucketVersioning {bucket}: {r.status} {await r.text()}")
 
 
 def new_bucket() -> str:
@@ -714,7 +720,8 @@ def options(args: argparse.Namespace) -> Options:
     base = quick if args.quick else Options()
     changes = {k: v for k, v in (("ops", args.ops), ("size_mib", args.size_mib),
                                  ("concurrency", args.concurrency), ("rounds", args.rounds),
-                                 ("list_keys", args.list_keys), ("client", args.client))
+                                 ("list_keys", args.list_keys), ("client", args.client),
+                                 ("versioned", args.versioned or None))
                if v is not None}
     return dataclasses.replace(base, **changes)
 
@@ -734,6 +741,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-root", metavar="tmpfs|disk|DIR",
                    help="where both servers' data directories go: tmpfs (/dev/shm), disk "
                         "(/var/tmp) or a directory (default: TMPDIR's)")
+    p.add_argument("--versioned", action="store_true",
+                   help="enable versioning on every bucket the scenarios create (the reference "
+                        "ignores it): the scenarios then measure versioned buckets")
     p.add_argument("--no-reference", action="store_true", help="measure s3mock alone")
     p.add_argument("--endpoint", help="benchmark a server that is already running (localhost only)")
     p.add_argument("--pid", type=int, help="with --endpoint: the server's pid, for its RSS and CPU")
@@ -768,7 +778,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"benchmarking {', '.join(f'{n} {u}' for n, (u, _) in targets.items())} "
                   f"({os.cpu_count()} cores, Python {platform.python_version()}, "
                   f"aiohttp {aiohttp.__version__}), {opts.rounds} round(s), {opts.client} "
-                  "client" + ("" if args.endpoint else f", data in {root} ({medium})"), flush=True)
+                  "client" + ("" if args.endpoint else f", data in {root} ({medium})")
+                  + (", versioned buckets" if opts.versioned else ""), flush=True)
 
         def report(i: int, name: str, r: Result) -> None:
             if not args.json:

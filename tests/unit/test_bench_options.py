@@ -1,6 +1,6 @@
 """scripts/bench.py's scenario choice (--only: the named scenarios with those they read from, in
 order), the order of a run's rounds, where the servers' data goes (--data-root) and which load
-generator sends the small requests (--client)."""
+generator sends the small requests (--client), and --versioned buckets."""
 
 from __future__ import annotations
 
@@ -168,3 +168,41 @@ def test_both_servers_keep_their_data_under_the_data_root(tmp_path):
     finally:
         server.stop()
     assert not server.data_dir.exists()
+
+
+@pytest.mark.parametrize("name", ["s3mock", "reference"])
+def test_versioned_buckets_version_s3mocks_objects_and_the_reference_still_answers(tmp_path, name):
+    """--versioned: s3mock's scenario buckets get versioning Enabled, so each PUT makes a version;
+    the reference takes the PutBucketVersioning for a CreateBucket and runs as before."""
+    server = bench.Server(name, [], tmp_path)
+    try:
+        async def put() -> tuple[int, str | None, str]:
+            async with bench.Client(server.base_url, bench.Options(versioned=True)) as c:
+                await c.create_bucket("bench-versioned")
+                async with c.request("PUT", c.url("bench-versioned", "k"), data=b"stored") as r:
+                    status, version = r.status, r.headers.get("x-amz-version-id")
+                async with c.request("GET", c.url("bench-versioned", versioning="")) as r:
+                    return status, version, await r.text()
+        status, version, config = asyncio.run(put())
+        assert status == 200
+        if name == "s3mock":
+            assert version not in (None, "null") and len(version) == 32
+            assert "<Status>Enabled</Status>" in config
+        else:
+            assert version is None
+    finally:
+        server.stop()
+
+
+def test_versioned_option_reaches_the_scenarios(monkeypatch):
+    seen = {}
+
+    async def fake_rounds(targets, opts, scenarios, report):
+        seen["versioned"] = opts.versioned
+        return {name: [[bench.Result("x", 1, 1.0, 1.0, "ops/s")]] for name in targets}
+
+    monkeypatch.setattr(bench, "run_rounds", fake_rounds)
+    assert bench.main(["--endpoint", "http://127.0.0.1:1", "--versioned"]) == 0
+    assert seen["versioned"] is True
+    assert bench.main(["--endpoint", "http://127.0.0.1:1"]) == 0
+    assert seen["versioned"] is False
