@@ -47,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config")
     p.add_argument("--workers", type=int)
     p.add_argument("--log-format", choices=["text", "json"])
+    p.add_argument("--object-ownership", choices=["ObjectWriter", "BucketOwnerPreferred",
+                                                  "BucketOwnerEnforced"],
+                   help="new buckets' Object Ownership (default ObjectWriter; S3's is BucketOwnerEnforced)")
     p.add_argument("--endpoint", help="health: the server to ask (default: --host and --port)")
     return p
 

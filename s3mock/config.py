@@ -131,6 +131,9 @@ class Settings:
     workers: int = 1
     log_format: str = "text"
     buckets: tuple[BucketSpec, ...] = ()
+    # New buckets' Object Ownership when CreateBucket names none. S3's own default is
+    # BucketOwnerEnforced (ACLs disabled) since April 2023; ObjectWriter keeps ACLs working.
+    object_ownership: str = "ObjectWriter"
 
     @property
     def owner(self) -> User:
@@ -155,7 +158,7 @@ class Settings:
 FIELDS: dict[str, object] = {
     "host": str, "port": int, "data_dir": Path, "domain": str, "region": str, "auth": str,
     "access_key": str, "secret_key": str, "users": None, "config": Path, "workers": int,
-    "log_format": str, "buckets": None,
+    "log_format": str, "buckets": None, "object_ownership": str,
 }
 
 
@@ -235,6 +238,9 @@ def validate(s: Settings) -> Settings:
         raise ConfigError(f"invalid auth mode {s.auth!r}: must be lenient or strict")
     if s.log_format not in ("text", "json"):
         raise ConfigError(f"invalid log format {s.log_format!r}: must be text or json")
+    if s.object_ownership not in ("ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"):
+        raise ConfigError(f"invalid object ownership {s.object_ownership!r}: must be ObjectWriter, "
+                          "BucketOwnerPreferred or BucketOwnerEnforced")
     if s.workers < 1:
         raise ConfigError(f"invalid workers {s.workers}: must be at least 1")
     keys = [u.access_key for u in s.all_users]

@@ -8,7 +8,8 @@ from s3mock.operations import Op
 
 
 def load_all() -> dict[Op, Handler]:
-    from s3mock.handlers import (acl, attributes, bucket, bucket_config, copy,  # noqa: F401
+    from s3mock.handlers import (acl, attributes, bucket, bucket_config,  # noqa: F401
+                                 bucket_controls, copy,
                                  delete, listing, list_versions, multipart, object,
                                  post_object, service, versioning)
     return HANDLERS

@@ -11,6 +11,7 @@ from s3mock.bucket_names import valid_bucket_name
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
+from s3mock.auth import acl as acls, bucket_controls as bc
 from s3mock.request.access import owns, requested_acl
 from s3mock.request.body import read_all
 from s3mock.request.common import empty
@@ -55,10 +56,29 @@ async def create_bucket(ctx: Ctx) -> web.Response:
     region = _location(ctx, await read_all(ctx, 64 * 1024))
     owner = ctx.principal.canonical_id or ""
     acl = requested_acl(ctx, owner, None, for_bucket=True)
-    bucket = Bucket(name, time.time(), owner, region, acl=acl)
+    ownership = _ownership(ctx, owner, acl)
+    bucket = Bucket(name, time.time(), owner, region, acl=acl, ownership=ownership)
     if not ctx.store.create_bucket(bucket):
         raise S3Error("BucketAlreadyOwnedByYou", BucketName=name)
     return empty(200, {"Location": f"/{name}"})
+
+
+def _ownership(ctx: Ctx, owner: str, acl: str | None) -> str | None:
+    """The new bucket's Object Ownership: x-amz-object-ownership, else the server's setting.
+    ObjectWriter by default is stored as no controls: a bucket as S3 made them before April 2023
+    (GetBucketOwnershipControls 404, s3-tests test_create_bucket_no_ownership_controls). With
+    BucketOwnerEnforced, an ACL granting anyone but the owner is refused
+    (API_CreateBucket.html, x-amz-object-ownership)."""
+    header = ctx.headers.get("x-amz-object-ownership")
+    if header is not None:
+        value: str | None = bc.check_ownership_header(header)
+    else:
+        value = ctx.settings.object_ownership
+        value = None if value == bc.OBJECT_WRITER else value
+    if (value == bc.ENFORCED and acl is not None
+            and not bc.only_owner_full_control(acls.Acl.from_json(acl), owner)):
+        raise S3Error("InvalidBucketAclWithObjectOwnership")
+    return value
 
 
 @handles(Op.DeleteBucket)

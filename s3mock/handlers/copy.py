@@ -115,7 +115,7 @@ async def _copy(ctx: Ctx, bucket: Bucket) -> tuple[ObjectMeta, ObjectMeta] | Non
     algorithm = requested_algorithm(ctx.headers)
     _check_not_to_itself(ctx, src, directive, algorithm)
     expect, absent = write_conditions(ctx)
-    meta = new_meta(ctx, bucket.owner)
+    meta = new_meta(ctx, bucket)
     if directive == "COPY":
         meta.content_type, meta.headers, meta.metadata = src.content_type, src.headers, src.metadata
     meta.size = src.size

@@ -40,7 +40,7 @@ async def create_multipart_upload(ctx: Ctx) -> web.Response:
     # S3 lists a key's uploads by initiation time and pages them by upload id: ids sort by time.
     upload_id = f"{time.time_ns():016x}" + secrets.token_urlsafe(40)
     upload = Upload(upload_id, ctx.bucket or "", ctx.key or "", time.time(),
-                    owner_id(ctx), new_meta(ctx, bucket.owner), algorithm, kind)
+                    owner_id(ctx), new_meta(ctx, bucket), algorithm, kind)
     if not ctx.store.create_upload(upload):
         raise S3Error("NoSuchBucket", BucketName=upload.bucket)
     headers = {}

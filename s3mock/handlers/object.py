@@ -16,13 +16,13 @@ from s3mock.handlers.registry import handles
 from s3mock.handlers.versioning import (DELETE_MARKER, VERSION_ID, find, version_arg,
                                         version_headers)
 from s3mock.request.ctx import Ctx
-from s3mock.request.access import owner_id, requested_acl
+from s3mock.request.access import new_object_acl, owner_id
 from s3mock.request.body import integrity, object_body
 from s3mock.request.common import (CONTENT_HEADERS, check_key, checksum_headers, content_headers,
                                     empty, object_headers, quoted, user_metadata)
 from s3mock.request.integrity import DEFAULT_CHECKSUM
 from s3mock.operations import Op
-from s3mock.storage.base import FileRanges, ObjectMeta
+from s3mock.storage.base import Bucket, FileRanges, ObjectMeta
 
 log = logging.getLogger("s3mock")
 OVERRIDES = {
@@ -80,17 +80,17 @@ def write_conditions(ctx: Ctx) -> tuple[str | None, bool]:
     return expect, absent
 
 
-def new_meta(ctx: Ctx, bucket_owner: str) -> ObjectMeta:
+def new_meta(ctx: Ctx, bucket: Bucket) -> ObjectMeta:
     """The object the request writes, as its headers describe it (its body's size, ETag and
-    checksums are the store's to fill in)."""
-    owner = owner_id(ctx)
+    checksums are the store's to fill in); its owner and ACL as the bucket's settings have them."""
+    owner, acl = new_object_acl(ctx, bucket, owner_id(ctx))
     return ObjectMeta(
         bucket=ctx.bucket or "", key=ctx.key or "", size=0, etag="", mtime=time.time(),
         owner=owner, content_type=ctx.headers.get("Content-Type"),
         headers=stored_content_headers(ctx),
         metadata=user_metadata(ctx.headers, from_headers=True) if ctx.header_names_starting("x-amz-meta-")
         else {},
-        acl=requested_acl(ctx, owner, bucket_owner, for_bucket=False))
+        acl=acl)
 
 
 @handles(Op.PutObject)
@@ -100,7 +100,7 @@ async def put_object(ctx: Ctx) -> web.Response:
     check_key(ctx.key or "")
     expect, absent = write_conditions(ctx)
     want = integrity(ctx, default_algorithm=DEFAULT_CHECKSUM)
-    meta = new_meta(ctx, bucket.owner)
+    meta = new_meta(ctx, bucket)
     meta.checksum_type = "FULL_OBJECT"
     body, size = object_body(ctx, want)
     if not await ctx.store.put_object(meta, body, size, want, expect_etag=expect, expect_absent=absent):

@@ -25,7 +25,7 @@ from s3mock.auth.identity import User
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
-from s3mock.request.access import ANONYMOUS_ID, authorize_post_object
+from s3mock.request.access import ANONYMOUS_ID, authorize_post_object, new_object_acl
 from s3mock.request.body import MAX_OBJECT_SIZE, send_continue
 from s3mock.request.common import CONTENT_HEADERS, check_key, checksum_headers, quoted, user_metadata
 from s3mock.request.integrity import Integrity, from_form
@@ -146,19 +146,17 @@ def _authorise(ctx: Ctx, form: Form, bucket: Bucket) -> tuple[User | None, tuple
     return user, post_policy.check(policy, form.fields, bucket.name, time.time(), form.names)
 
 
-def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket_owner: str) -> ObjectMeta:
+def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket: Bucket) -> ObjectMeta:
     f = form.fields
-    owner = user.canonical_id if user else ANONYMOUS_ID
     asked = {"x-amz-acl": f["acl"]} if "acl" in f else {}
     asked.update({n: v for n, v in f.items() if n in acl.GRANT_HEADERS})
-    policy = acl.from_headers(asked, owner, bucket_owner, False,
-                              ctx.settings.users_by_id.__contains__)
+    owner, policy = new_object_acl(ctx, bucket, user.canonical_id if user else ANONYMOUS_ID, asked)
     return ObjectMeta(
         bucket=ctx.bucket or "", key=key, size=0, etag="", mtime=time.time(), owner=owner,
         content_type=f.get("content-type"),
         headers={h: f[h.lower()] for h in CONTENT_HEADERS if h.lower() in f},
         metadata=user_metadata({n: v for n, v in f.items() if n.startswith("x-amz-meta-")}),
-        acl=policy.to_json() if policy is not None else None)
+        acl=policy)
 
 
 class _File:
@@ -255,7 +253,7 @@ async def post_object(ctx: Ctx) -> web.Response:
                       ArgumentValue="")
     check_key(key)
     user, length_range = _authorise(ctx, form, bucket)
-    meta = _new_meta(ctx, form, key, user, bucket.owner)
+    meta = _new_meta(ctx, form, key, user, bucket)
     limit = length_range[1] if length_range is not None else MAX_OBJECT_SIZE
     file = _File(form.file, max(limit, 0), length_range, from_form(form.fields))
     meta.checksum_type = "FULL_OBJECT"

@@ -10,6 +10,7 @@ from multidict import istr
 
 from s3mock import version_ids
 from s3mock.auth import acl
+from s3mock.auth import bucket_controls as bc
 from s3mock.auth.identity import Principal, User
 from s3mock.errors import S3Error
 from s3mock.request.ctx import Ctx
@@ -42,12 +43,23 @@ def object_acl(m: ObjectMeta) -> acl.Acl:
     return acl.Acl.from_json(m.acl) if m.acl else acl.canned("private", m.owner)
 
 
-def _permits(who: str | None, resource: Bucket | ObjectMeta, perm: Perm) -> bool:
+_ENFORCED = bc.ENFORCED
+
+
+def _permits(who: str | None, resource: Bucket | ObjectMeta, perm: Perm, b: Bucket) -> bool:
     """The resource's ACL grants `perm`; its owner, under the default (private) ACL, is allowed
-    everything without building the ACL."""
+    everything without building the ACL. Bucket b's settings come first: BucketOwnerEnforced
+    disables ACLs (the bucket owner alone, until bucket policies land), IgnorePublicAcls drops
+    the ACL's public grants."""
+    if b.ownership == _ENFORCED:
+        return who is not None and who == b.owner
     if resource.acl is None and who is not None and who == resource.owner:
         return True
     policy = bucket_acl(resource) if isinstance(resource, Bucket) else object_acl(resource)
+    if b.public_access_block is not None:
+        pab = bc.pab_from_row(b.public_access_block)
+        if pab is not None and pab.ignore_public_acls:
+            policy = bc.without_public(policy)
     return allowed(who, policy, perm)
 
 
@@ -103,13 +115,13 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
         if "versionId" in ctx.query and b.versioning is not None:
             meta = _version(ctx, b, meta)
         if meta is None:
-            if not _permits(who, b, Perm.READ):
+            if not _permits(who, b, Perm.READ, b):
                 raise S3Error("AccessDenied")
             return
-        if not _permits(who, meta, perm):
+        if not _permits(who, meta, perm, b):
             raise S3Error("AccessDenied")
         return
-    if not _permits(who, b, perm):
+    if not _permits(who, b, perm, b):
         raise S3Error("AccessDenied")
 
 
@@ -124,14 +136,14 @@ def authorize_copy_source(ctx: Ctx, source_bucket: Bucket, src: ObjectMeta | Non
     caller (NoSuchKey) only for those who may list the source bucket."""
     check_expected_owner(ctx, source_bucket, SOURCE_EXPECTED_OWNER)
     who = ctx.principal.canonical_id
-    if not _permits(who, src if src is not None else source_bucket, Perm.READ):
+    if not _permits(who, src if src is not None else source_bucket, Perm.READ, source_bucket):
         raise S3Error("AccessDenied")
 
 
 def authorize_post_object(signer: User | None, b: Bucket) -> None:
     """PostObject is routed with Perm.NONE: the form, not the request, names the signer. Once its
     signature and policy are checked, the signer (None: anonymous) needs WRITE on the bucket."""
-    if not _permits(signer.canonical_id if signer else None, b, Perm.WRITE):
+    if not _permits(signer.canonical_id if signer else None, b, Perm.WRITE, b):
         raise S3Error("AccessDenied")
 
 
@@ -160,8 +172,52 @@ def owner_id(ctx: Ctx) -> str:
 
 def requested_acl(ctx: Ctx, owner: str, bucket_owner: str | None, for_bucket: bool) -> str | None:
     """The JSON ACL asked for by x-amz-acl / x-amz-grant-* headers, or None (private)."""
-    if "x-amz-acl" not in ctx.headers and not ctx.header_names_starting("x-amz-grant-"):
-        return None
-    policy = acl.from_headers(ctx.headers, owner, bucket_owner, for_bucket,
-                              ctx.settings.users_by_id.__contains__)
+    policy = _asked(ctx, ctx.headers, owner, bucket_owner, for_bucket)
     return policy.to_json() if policy is not None else None
+
+
+def _asked(ctx: Ctx, headers, owner: str, bucket_owner: str | None, for_bucket: bool) -> acl.Acl | None:
+    if headers is ctx.headers and "x-amz-acl" not in headers and not ctx.header_names_starting(
+            "x-amz-grant-"):
+        return None
+    return acl.from_headers(headers, owner, bucket_owner, for_bucket,
+                            ctx.settings.users_by_id.__contains__)
+
+
+def new_object_acl(ctx: Ctx, b: Bucket, writer: str, asked=None) -> tuple[str, str | None]:
+    """The owner and JSON ACL (None: private) of an object written into b by `writer`, with the
+    ACL the request's headers (or a POST form's fields, `asked`) name, under b's Object
+    Ownership and Block Public Access (about-object-ownership.html)."""
+    headers = ctx.headers if asked is None else asked
+    policy = _asked(ctx, headers, writer, b.owner, False)
+    if policy is None:
+        return (b.owner if b.ownership == _ENFORCED else writer), None
+    canned = headers.get("x-amz-acl")
+    full_control = canned is not None and canned.strip() == bc.BUCKET_OWNER_FULL_CONTROL
+    if b.ownership == _ENFORCED:
+        if not full_control and (canned is not None or not bc.only_owner_full_control(policy, b.owner)):
+            raise S3Error("AccessControlListNotSupported")
+        return b.owner, None
+    check_public_acl(b, policy)
+    if full_control and b.ownership == bc.PREFERRED:
+        return b.owner, None
+    return writer, policy.to_json()
+
+
+def check_acl_change(ctx: Ctx, b: Bucket, policy: acl.Acl) -> None:
+    """PutBucketAcl / PutObjectAcl: refused when b has ACLs disabled (but for the bucket owner's
+    FULL_CONTROL alone, bucket-owner-full-control or the same grant written out) or blocks public
+    ACLs and this one is public."""
+    if b.ownership == _ENFORCED:
+        canned = ctx.headers.get("x-amz-acl")
+        if (canned.strip() != bc.BUCKET_OWNER_FULL_CONTROL if canned is not None
+                else not bc.only_owner_full_control(policy, b.owner)):
+            raise S3Error("AccessControlListNotSupported")
+    check_public_acl(b, policy)
+
+
+def check_public_acl(b: Bucket, policy: acl.Acl) -> None:
+    """BlockPublicAcls: a public ACL (grants to AllUsers or AuthenticatedUsers) is refused."""
+    pab = bc.pab_from_row(b.public_access_block)
+    if pab is not None and pab.block_public_acls and bc.is_public(policy):
+        raise S3Error("AccessDenied")

@@ -22,6 +22,8 @@ class Bucket:
     version: int = 0          # bumped on every configuration change (CORS, ACL): cache key
     versioning: str | None = None     # None (never versioned), "Enabled" or "Suspended"
     mfa_delete: str | None = None     # "Disabled" once a PutBucketVersioning named it
+    ownership: str | None = None      # Object Ownership rule; None: none set (ObjectWriter)
+    public_access_block: str | None = None   # four 0/1 characters (auth/bucket_controls.py)
 
 
 @dataclass

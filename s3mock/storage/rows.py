@@ -12,7 +12,8 @@ from s3mock.storage.base import ObjectMeta, Upload
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets(
   name TEXT PRIMARY KEY, created REAL NOT NULL, owner TEXT NOT NULL, region TEXT NOT NULL,
-  acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0, versioning TEXT, mfa_delete TEXT);
+  acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0, versioning TEXT, mfa_delete TEXT,
+  ownership TEXT, public_access_block TEXT);
 CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
@@ -48,7 +49,8 @@ OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metad
             "checksum_type, segments, parts_count, acl, part_checksums, vid, seq")
 # A row is written with its listing entry (rendered outside storage), which only listings read.
 INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.join('?' * 18)})"
-BUCKET_COLS = "name, created, owner, region, acl, cors, version, versioning, mfa_delete"
+BUCKET_COLS = ("name, created, owner, region, acl, cors, version, versioning, mfa_delete, "
+               "ownership, public_access_block")
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()

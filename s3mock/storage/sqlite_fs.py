@@ -52,6 +52,7 @@ class SqliteStore(Uploads, Versions):
         self._add_part_checksums()
         self._add_listing_entries()
         self._add_versions()
+        self._add_access_controls()
 
     def close(self) -> None:
         self.db.close()
@@ -92,6 +93,17 @@ class SqliteStore(Uploads, Versions):
             if not self._has_column("mfa_delete", "buckets"):
                 self.db.execute("ALTER TABLE buckets ADD COLUMN versioning TEXT")
                 self.db.execute("ALTER TABLE buckets ADD COLUMN mfa_delete TEXT")
+
+    def _add_access_controls(self) -> None:
+        """A data dir from before Object Ownership and Block Public Access: its buckets have
+        neither set (ObjectWriter, nothing blocked), as S3's buckets from before April 2023."""
+        if self._has_column("public_access_block", "buckets"):
+            return
+        with self._write():
+            if not self._has_column("ownership", "buckets"):
+                self.db.execute("ALTER TABLE buckets ADD COLUMN ownership TEXT")
+            if not self._has_column("public_access_block", "buckets"):
+                self.db.execute("ALTER TABLE buckets ADD COLUMN public_access_block TEXT")
 
     def _add_part_checksums(self) -> None:
         """A data dir from before objects kept their part checksums gets the column (empty: its
@@ -167,8 +179,8 @@ class SqliteStore(Uploads, Versions):
         """False if it already exists."""
         with self._bucket_write(b.name):
             cur = self.db.execute("INSERT OR IGNORE INTO buckets(name, created, owner, region, acl, "
-                                  "cors) VALUES (?,?,?,?,?,?)",
-                                  (b.name, b.created, b.owner, b.region, b.acl, b.cors))
+                                  "cors, ownership) VALUES (?,?,?,?,?,?,?)",
+                                  (b.name, b.created, b.owner, b.region, b.acl, b.cors, b.ownership))
             return cur.rowcount == 1
 
     def bucket_is_empty(self, name: str) -> bool:
