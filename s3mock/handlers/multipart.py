@@ -324,7 +324,10 @@ async def list_parts(ctx: Ctx) -> web.Response:
         if up.checksum_algorithm:
             item += checksum_elements({up.checksum_algorithm: p.checksums[up.checksum_algorithm]}, None)
         content.append(("Part", item))
-    content += [("Initiator", who), ("Owner", who), ("StorageClass", "STANDARD")]
+    # Owner: the future object's (the bucket owner's under BucketOwnerEnforced, or Preferred with
+    # bucket-owner-full-control: s3-tests get_multipart_acl_owner), Initiator: who started it.
+    content += [("Initiator", who), ("Owner", owner_element(up.template.owner, ctx)),
+                ("StorageClass", "STANDARD")]
     if up.checksum_algorithm:
         content += [("ChecksumAlgorithm", up.checksum_algorithm), ("ChecksumType", up.checksum_type)]
     return xml_response("ListPartsResult", content)
@@ -365,7 +368,8 @@ async def list_multipart_uploads(ctx: Ctx) -> web.Response:
     content += [("MaxUploads", limit), ("IsTruncated", truncated)]
     for up in uploads:
         who = owner_element(up.owner, ctx)
-        item = [("Key", up.key), ("UploadId", up.upload_id), ("Initiator", who), ("Owner", who),
+        item = [("Key", up.key), ("UploadId", up.upload_id), ("Initiator", who),
+                ("Owner", owner_element(up.template.owner, ctx)),
                 ("StorageClass", "STANDARD"), ("Initiated", iso8601(up.initiated))]
         if up.checksum_algorithm:
             item += [("ChecksumAlgorithm", up.checksum_algorithm), ("ChecksumType", up.checksum_type)]

@@ -188,3 +188,21 @@ def test_default_is_a_setting(tmp_path):
             "OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     finally:
         server.stop()
+
+
+def test_enforced_upload_owner_is_the_bucket_owner(owner, srv):
+    """ListParts: Owner is the future object's owner, Initiator who started the upload."""
+    bucket = new_bucket(owner, ObjectOwnership="BucketOwnerEnforced")
+    upload = owner.create_multipart_upload(Bucket=bucket, Key="k", ACL="bucket-owner-full-control")
+    parts = owner.list_parts(Bucket=bucket, Key="k", UploadId=upload["UploadId"])
+    assert parts["Owner"]["ID"] == parts["Initiator"]["ID"] == OWNER_ID
+
+
+def test_preferred_upload_owner(owner, second):
+    bucket = new_bucket(owner, ObjectOwnership="BucketOwnerPreferred")
+    grant_write_to_second(owner, bucket)
+    upload = second.create_multipart_upload(Bucket=bucket, Key="k", ACL="bucket-owner-full-control")
+    parts = second.list_parts(Bucket=bucket, Key="k", UploadId=upload["UploadId"])
+    assert (parts["Owner"]["ID"], parts["Initiator"]["ID"]) == (OWNER_ID, SECOND_ID)
+    listed = owner.list_multipart_uploads(Bucket=bucket)["Uploads"][0]
+    assert (listed["Owner"]["ID"], listed["Initiator"]["ID"]) == (OWNER_ID, SECOND_ID)
