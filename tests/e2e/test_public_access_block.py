@@ -16,6 +16,7 @@ import urllib.request
 import uuid
 
 import pytest
+import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -171,3 +172,19 @@ def test_bad_value_is_malformed_xml(owner, srv):
     resp = conn.getresponse()
     doc = etree.fromstring(resp.read())
     assert (resp.status, doc.findtext("Code")) == (400, "MalformedXML")
+
+
+def test_post_object_with_public_acl(owner):
+    """A browser form upload asking for a public ACL is refused as a PUT is; Object Ownership's
+    BucketOwnerEnforced refuses it as an ACL at all."""
+    import requests
+    bucket = new_bucket(owner, {"BlockPublicAcls": True})
+    enforced = f"pab-{uuid.uuid4().hex[:12]}"
+    owner.create_bucket(Bucket=enforced, ObjectOwnership="BucketOwnerEnforced")
+    for name, expected in ((bucket, (403, "AccessDenied")), (enforced, (400, "AccessControlListNotSupported"))):
+        p = owner.generate_presigned_post(name, "k", Fields={"acl": "public-read"},
+                                          Conditions=[{"acl": "public-read"}])
+        r = requests.post(p["url"], files=[*((k, (None, v)) for k, v in p["fields"].items()),
+                                           ("file", ("f.txt", b"x"))], timeout=10)
+        doc = etree.fromstring(r.content)
+        assert (r.status_code, doc.findtext("Code")) == expected
