@@ -112,12 +112,18 @@ async def _copy(ctx: Ctx, bucket: Bucket) -> tuple[ObjectMeta, ObjectMeta] | Non
     if directive not in ("COPY", "REPLACE"):
         raise S3Error("InvalidArgument", "Unknown metadata directive.",
                       ArgumentName="x-amz-metadata-directive", ArgumentValue=directive)
+    tagging = ctx.headers.get("x-amz-tagging-directive", "COPY").upper()
+    if tagging not in ("COPY", "REPLACE"):
+        raise S3Error("InvalidArgument", "Unknown tagging directive.",
+                      ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging)
     algorithm = requested_algorithm(ctx.headers)
     _check_not_to_itself(ctx, src, directive, algorithm)
     expect, absent = write_conditions(ctx)
     meta = new_meta(ctx, bucket)
     if directive == "COPY":
         meta.content_type, meta.headers, meta.metadata = src.content_type, src.headers, src.metadata
+    if tagging == "COPY":
+        meta.tags = dict(src.tags)
     meta.size = src.size
     try:
         await _copy_checksums(ctx, src, meta, algorithm)

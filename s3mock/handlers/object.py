@@ -9,7 +9,7 @@ import time
 
 from aiohttp import hdrs, web
 
-from s3mock import conditions
+from s3mock import conditions, tags
 from s3mock.dates import http_date
 from s3mock.errors import NOT_MODIFIED, S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
@@ -90,7 +90,10 @@ def new_meta(ctx: Ctx, bucket: Bucket) -> ObjectMeta:
         headers=stored_content_headers(ctx),
         metadata=user_metadata(ctx.headers, from_headers=True) if ctx.header_names_starting("x-amz-meta-")
         else {},
-        acl=acl)
+        acl=acl,
+        # the names' string header_names_starting() searches is built once per request already
+        tags=tags.parse_header(ctx.headers.get("x-amz-tagging", ""))
+        if ctx.header_names_starting("x-amz-tagging") else {})
 
 
 @handles(Op.PutObject)

@@ -19,7 +19,7 @@ from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.multipart import BodyPartReader, MultipartReader
 
-from s3mock import xml
+from s3mock import tags, xml
 from s3mock.auth import acl, post_policy
 from s3mock.auth.identity import User
 from s3mock.errors import S3Error
@@ -156,7 +156,8 @@ def _new_meta(ctx: Ctx, form: Form, key: str, user: User | None, bucket: Bucket)
         content_type=f.get("content-type"),
         headers={h: f[h.lower()] for h in CONTENT_HEADERS if h.lower() in f},
         metadata=user_metadata({n: v for n, v in f.items() if n.startswith("x-amz-meta-")}),
-        acl=policy)
+        acl=policy,
+        tags=tags.parse_document(f["tagging"].encode()) if f.get("tagging") else {})
 
 
 class _File:

@@ -95,6 +95,8 @@ def object_headers(meta: ObjectMeta, checksum_mode: bool = False) -> dict[str, s
     out.update(meta.headers)
     for k, v in meta.metadata.items():
         out["x-amz-meta-" + k] = mime_words.to_header(v)
+    if meta.tags:
+        out["x-amz-tagging-count"] = str(len(meta.tags))
     if checksum_mode:
         out.update(checksum_headers(meta.checksums, meta.checksum_type))
     return out

@@ -20,14 +20,16 @@ CREATE TABLE IF NOT EXISTS objects(
   metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
   parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
   part_checksums TEXT NOT NULL DEFAULT '[]', vid TEXT NOT NULL DEFAULT 'null',
-  seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+  seq INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY(bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS versions(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
   metadata TEXT NOT NULL, checksums TEXT NOT NULL, checksum_type TEXT, segments TEXT NOT NULL,
   parts_count INTEGER, acl TEXT, entry TEXT NOT NULL DEFAULT '',
   part_checksums TEXT NOT NULL DEFAULT '[]', vid TEXT NOT NULL, seq INTEGER NOT NULL,
-  marker INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(bucket, key, seq DESC)) WITHOUT ROWID;
+  marker INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY(bucket, key, seq DESC)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS versions_null ON versions(bucket, key) WHERE vid = 'null';
 CREATE TABLE IF NOT EXISTS uploads(
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
@@ -41,14 +43,15 @@ CREATE TABLE IF NOT EXISTS completed_uploads(
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads(mtime);
+CREATE TABLE IF NOT EXISTS bucket_tags(name TEXT PRIMARY KEY, tags TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 
 CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached
 OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metadata, checksums, "
-            "checksum_type, segments, parts_count, acl, part_checksums, vid, seq")
+            "checksum_type, segments, parts_count, acl, part_checksums, vid, seq, tags")
 # A row is written with its listing entry (rendered outside storage), which only listings read.
-INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.join('?' * 18)})"
+INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.join('?' * 19)})"
 BUCKET_COLS = ("name, created, owner, region, acl, cors, version, versioning, mfa_delete, "
                "ownership, public_access_block")
 
@@ -60,13 +63,14 @@ _scan = json.JSONDecoder().scan_once
 
 def obj_from_row(row: tuple) -> ObjectMeta:
     (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
-     part_sums, vid, seq) = row[:17]
+     part_sums, vid, seq, tags) = row[:18]
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype,
                       {} if headers == "{}" else _scan(headers, 0)[0],
                       {} if metadata == "{}" else _scan(metadata, 0)[0],
                       {} if sums == "{}" else _scan(sums, 0)[0], stype,
                       list(map(tuple, _scan(segs, 0)[0])), pc, acl,
-                      [] if part_sums == "[]" else _scan(part_sums, 0)[0], vid, seq)
+                      [] if part_sums == "[]" else _scan(part_sums, 0)[0], vid, seq,
+                      tags={} if tags == "{}" else _scan(tags, 0)[0])
 
 
 # json.dumps() builds an encoder per call; one built once writes the same text, without that cost.
@@ -86,7 +90,7 @@ def obj_row(m: ObjectMeta, entry: str) -> tuple:
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
             to_json(m.headers), to_json(m.metadata), to_json(m.checksums),
             m.checksum_type, to_json(m.segments), m.parts_count, m.acl, to_json(m.part_checksums),
-            m.version_id, m.seq, entry)
+            m.version_id, m.seq, to_json(m.tags), entry)
 
 
 def cache_fields(m: ObjectMeta) -> tuple:
@@ -95,15 +99,16 @@ def cache_fields(m: ObjectMeta) -> tuple:
     row's JSON columns again on every read)."""
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type, dict(m.headers),
             dict(m.metadata), dict(m.checksums), m.checksum_type, tuple(m.segments),
-            m.parts_count, m.acl, tuple(m.part_checksums), m.version_id, m.seq)
+            m.parts_count, m.acl, tuple(m.part_checksums), m.version_id, m.seq, dict(m.tags))
 
 
 def from_cache_fields(f: tuple) -> ObjectMeta:
     """A new ObjectMeta, with containers of its own, from the object cache's fields."""
     (bucket, key, size, etag, mtime, owner, ctype, headers, metadata, sums, stype, segs, pc, acl,
-     part_sums, vid, seq) = f
+     part_sums, vid, seq, tags) = f
     return ObjectMeta(bucket, key, size, etag, mtime, owner, ctype, dict(headers), dict(metadata),
-                      dict(sums), stype, list(segs), pc, acl, list(part_sums), vid, seq)
+                      dict(sums), stype, list(segs), pc, acl, list(part_sums), vid, seq,
+                      tags=dict(tags))
 
 
 def cacheable(row: tuple) -> bool:
@@ -118,13 +123,13 @@ def upload_from_row(row: tuple) -> Upload:
     uid, bucket, key, initiated, owner, template, alg, ctype = row
     t = json.loads(template)
     meta = ObjectMeta(bucket, key, 0, "", initiated, t["owner"], t["content_type"],
-                      t["headers"], t["metadata"], acl=t["acl"])
+                      t["headers"], t["metadata"], acl=t["acl"], tags=t.get("tags", {}))
     return Upload(uid, bucket, key, initiated, owner, meta, alg, ctype)
 
 
 def template_json(m: ObjectMeta) -> str:
     return json.dumps({"content_type": m.content_type, "headers": m.headers,
-                       "metadata": m.metadata, "acl": m.acl, "owner": m.owner})
+                       "metadata": m.metadata, "acl": m.acl, "owner": m.owner, "tags": m.tags})
 
 
 def successor(prefix: str) -> str | None:

@@ -53,6 +53,7 @@ class SqliteStore(Uploads, Versions):
         self._add_listing_entries()
         self._add_versions()
         self._add_access_controls()
+        self._add_tags()
 
     def close(self) -> None:
         self.db.close()
@@ -104,6 +105,15 @@ class SqliteStore(Uploads, Versions):
                 self.db.execute("ALTER TABLE buckets ADD COLUMN ownership TEXT")
             if not self._has_column("public_access_block", "buckets"):
                 self.db.execute("ALTER TABLE buckets ADD COLUMN public_access_block TEXT")
+
+    def _add_tags(self) -> None:
+        """A data dir from before object tagging gets the columns (every object untagged)."""
+        if self._has_column("tags", "versions"):
+            return
+        with self._write():
+            for table in ("objects", "versions"):      # another process may have added them
+                if not self._has_column("tags", table):
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN tags TEXT NOT NULL DEFAULT '{{}}'")
 
     def _add_part_checksums(self) -> None:
         """A data dir from before objects kept their part checksums gets the column (empty: its
@@ -200,6 +210,7 @@ class SqliteStore(Uploads, Versions):
                 f"DELETE FROM parts WHERE upload_id IN ({uploads}) RETURNING blob", (name,))]
             self.db.execute("DELETE FROM uploads WHERE bucket=?", (name,))
             self.db.execute("DELETE FROM completed_uploads WHERE bucket=?", (name,))
+            self.db.execute("DELETE FROM bucket_tags WHERE name=?", (name,))
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
         self.blobs.unlink(blobs)
         return True
@@ -209,6 +220,20 @@ class SqliteStore(Uploads, Versions):
         with self._bucket_write(name):
             self.db.execute(f"UPDATE buckets SET {cols}, version=version+1 WHERE name=?",
                             (*values.values(), name))
+
+    def get_bucket_tags(self, name: str) -> dict[str, str] | None:
+        """The bucket's tag set, or None when it has none (not cached: no request path reads it)."""
+        row = self.db.execute("SELECT tags FROM bucket_tags WHERE name=?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_bucket_tags(self, name: str, tags: dict[str, str] | None) -> None:
+        """Replace the bucket's tag set; None deletes it."""
+        with self._write():
+            if tags is None:
+                self.db.execute("DELETE FROM bucket_tags WHERE name=?", (name,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO bucket_tags(name, tags) VALUES (?, ?)",
+                                (name, json.dumps(tags)))
 
     # objects
     def get_object(self, bucket: str, key: str) -> ObjectMeta | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterator
 from s3mock import version_ids
 from s3mock.storage.base import Listed, ObjectMeta, Removed
 from s3mock.storage.generation import MISSING
-from s3mock.storage.rows import OBJ_COLS, obj_from_row, successor
+from s3mock.storage.rows import OBJ_COLS, obj_from_row, successor, to_json
 from s3mock.version_ids import NULL
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class Versions:
         if row is None:
             return None
         meta = obj_from_row(row)
-        meta.delete_marker = bool(row[17])
+        meta.delete_marker = bool(row[18])
         return meta
 
     def update_version_acl(self, bucket: str, key: str, version_id: str, acl: str) -> None:
@@ -168,6 +168,19 @@ class Versions:
         with self._write():         # type: ignore[attr-defined]
             self.db.execute("UPDATE versions SET acl=? WHERE bucket=? AND key=? AND vid=? AND marker=0",
                             (acl, bucket, key, version_id))
+
+    def set_tags(self, bucket: str, key: str, version_id: str, tags: dict[str, str]) -> None:
+        """Replace the tags of the key's version (the current object or an older version); one
+        row update, so tags change with the version they belong to or not at all."""
+        value = to_json(tags)
+        with self._object_write():     # type: ignore[attr-defined]
+            cur = self.db.execute("UPDATE objects SET tags=? WHERE bucket=? AND key=? AND vid=? "
+                                  "RETURNING 1", (value, bucket, key, version_id)).fetchone()
+            if cur is not None:
+                self._changed[bucket, key] = MISSING     # type: ignore[attr-defined]
+            else:
+                self.db.execute("UPDATE versions SET tags=? WHERE bucket=? AND key=? AND vid=? "
+                                "AND marker=0", (value, bucket, key, version_id))
 
     # listing
     def list_versions(self, bucket: str, prefix: str, delimiter: str, key_marker: str,

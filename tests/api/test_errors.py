@@ -82,8 +82,8 @@ async def test_method_not_allowed(api, api_bucket):
 
 async def test_not_implemented(api, api_bucket):
     bucket = api_bucket
-    for method, path in [("GET", f"/{bucket}?tagging"), ("PUT", f"/{bucket}?policy"),
-                         ("GET", f"/{bucket}?lifecycle"), ("GET", f"/{bucket}/k?tagging"),
+    for method, path in [("GET", f"/{bucket}?replication"), ("PUT", f"/{bucket}?policy"),
+                         ("GET", f"/{bucket}?lifecycle"), ("GET", f"/{bucket}/k?retention"),
                          ("DELETE", f"/{bucket}?website")]:
         resp = await api.request(method, path)
         await assert_error(resp, 501, "NotImplemented", NOT_IMPLEMENTED, [], path.split("?")[0])

@@ -500,11 +500,11 @@ def traffic(endpoint: str, bucket: str) -> dict[str, str]:
     status, h, _ = http("HEAD", f"{endpoint}/{bucket}/hello.txt", {"Origin": "http://other.test"})
     ids["head-no-rule"] = h["x-amz-request-id"]
     # an operation s3mock does not have: named, and its caller's refusal or NotImplemented logged
-    status, h, _ = http("GET", f"{endpoint}/{bucket}/hello.txt?tagging")
+    status, h, _ = http("GET", f"{endpoint}/{bucket}/hello.txt?retention")
     assert status == 403
     ids["unimplemented-anonymous"] = h["x-amz-request-id"]
     with pytest.raises(ClientError) as e:
-        s3.get_object_tagging(Bucket=bucket, Key="hello.txt")
+        s3.get_object_retention(Bucket=bucket, Key="hello.txt")
     assert e.value.response["Error"]["Code"] == "NotImplemented"
     ids["unimplemented"] = e.value.response["ResponseMetadata"]["RequestId"]
     # virtual-host style (through the server as proxy: <bucket>.localhost needs no DNS)
@@ -526,8 +526,8 @@ EXPECTED = {   # label -> (method, op, status, bytes, principal, cors); bytes No
     "signed-get": ("GET", "GetObject", "200", "5", "test", "n/a"),
     "preflight": ("OPTIONS", "Preflight", "403", None, "-", "refused"),
     "head-no-rule": ("HEAD", "HeadObject", "403", "0", "anonymous", "none"),
-    "unimplemented-anonymous": ("GET", "GetObjectTagging", "403", None, "anonymous", "n/a"),
-    "unimplemented": ("GET", "GetObjectTagging", "501", None, "test", "n/a"),
+    "unimplemented-anonymous": ("GET", "GetObjectRetention", "403", None, "anonymous", "n/a"),
+    "unimplemented": ("GET", "GetObjectRetention", "501", None, "test", "n/a"),
     "virtual-put": ("PUT", "PutObject", "200", "0", "test", "n/a"),
     "virtual-part": ("PUT", "UploadPart", "200", "0", "test", "n/a"),
     "virtual-list": ("GET", "ListObjectsV2", "200", None, "test", "n/a"),

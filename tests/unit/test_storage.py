@@ -333,7 +333,7 @@ def test_object_rows_are_cached_until_another_store_of_the_data_dir_changes_an_o
         assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
         assert store.get_object("b", "k") == first and store.get_object("b", "gone") is None
         assert statements == ["SELECT bucket, key, size, etag, mtime, owner, content_type, headers, "
-                              "metadata, checksums, checksum_type, segments, parts_count, acl, part_checksums, vid, seq FROM "
+                              "metadata, checksums, checksum_type, segments, parts_count, acl, part_checksums, vid, seq, tags FROM "
                               "objects WHERE bucket='b' AND key='gone'"]
         # What a caller does to an ObjectMeta it was handed, or to one it wrote, is not cached.
         kept = copy.deepcopy(first)
