@@ -199,3 +199,34 @@ def test_tags_survive_a_restart(tmp_path):
         assert s3.get_bucket_tagging(Bucket="kept")["TagSet"] == [{"Key": "b", "Value": "2"}]
     finally:
         srv.stop()
+
+
+def test_who_may_tag_in_strict_mode(tmp_path):
+    """Through request/access.py as the operation table says: bucket tagging is the owner's only
+    (even on a public-read-write bucket); reading an object's tags takes READ on the object,
+    changing them WRITE on the bucket."""
+    srv = start_server(tmp_path / "data", "--auth", "strict", "--user", "second:second-secret")
+    try:
+        def who(key: str, secret: str):
+            return boto3.client("s3", endpoint_url=srv.endpoint, aws_access_key_id=key,
+                                aws_secret_access_key=secret, region_name="us-east-1")
+        owner, second = who(ACCESS_KEY, SECRET_KEY), who("second", "second-secret")
+        owner.create_bucket(Bucket="shared", ACL="public-read-write")
+        owner.put_object(Bucket="shared", Key="private", Body=b"x", Tagging="a=1")
+        owner.put_object(Bucket="shared", Key="public", Body=b"x", Tagging="b=2", ACL="public-read")
+        for call, kw in [(second.put_bucket_tagging, {"Tagging": tagset({"x": "y"})}),
+                         (second.get_bucket_tagging, {}), (second.delete_bucket_tagging, {})]:
+            e = error_of(call, Bucket="shared", **kw)
+            assert (status(e), e["Error"]["Code"]) == (403, "AccessDenied")
+        e = error_of(second.get_object_tagging, Bucket="shared", Key="private")
+        assert (status(e), e["Error"]["Code"]) == (403, "AccessDenied")
+        assert got_tags(second, "shared", "public") == {"b": "2"}
+        second.put_object_tagging(Bucket="shared", Key="private", Tagging=tagset({"c": "3"}))
+        assert got_tags(owner, "shared", "private") == {"c": "3"}
+        private = who(ACCESS_KEY, SECRET_KEY)
+        private.create_bucket(Bucket="closed")
+        private.put_object(Bucket="closed", Key="k", Body=b"x")
+        e = error_of(second.put_object_tagging, Bucket="closed", Key="k", Tagging=tagset({"c": "3"}))
+        assert (status(e), e["Error"]["Code"]) == (403, "AccessDenied")
+    finally:
+        srv.stop()
