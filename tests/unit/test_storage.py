@@ -18,14 +18,6 @@ from s3mock.listing_entry import render
 from s3mock.storage.sqlite_fs import COMPLETED_KEPT, SqliteStore
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "data", render)
-    s.create_bucket(Bucket("b", time.time(), "owner", "us-east-1"))
-    yield s
-    s.close()
-
-
 def meta(key: str, bucket: str = "b", **kw) -> ObjectMeta:
     return ObjectMeta(bucket, key, kw.pop("size", 0), kw.pop("etag", "e"), 1.0, "owner", **kw)
 

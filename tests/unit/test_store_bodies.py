@@ -6,22 +6,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import time
 
 import pytest
 
-from s3mock.listing_entry import render
 from s3mock.storage import blobs
-from s3mock.storage.base import Bucket, ObjectMeta, Upload
+from s3mock.storage.base import ObjectMeta, Upload
 from s3mock.storage.sqlite_fs import SqliteStore
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "data", render)
-    s.create_bucket(Bucket("b", time.time(), "owner", "us-east-1"))
-    yield s
-    s.close()
 
 
 def meta(key: str, **kw) -> ObjectMeta:

@@ -7,21 +7,12 @@ import os
 import sqlite3
 import time
 
-import pytest
 
 from s3mock import version_ids
 from s3mock.listing_entry import render
 from s3mock.storage.base import Bucket
 from s3mock.storage.sqlite_fs import SqliteStore
 from test_storage import put_bytes, read
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "data", render)
-    s.create_bucket(Bucket("b", time.time(), "owner", "us-east-1"))
-    yield s
-    s.close()
 
 
 def stack(store, key: str = "k") -> list[tuple[str, bool, bool]]:
