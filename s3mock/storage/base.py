@@ -24,6 +24,7 @@ class Bucket:
     mfa_delete: str | None = None     # "Disabled" once a PutBucketVersioning named it
     ownership: str | None = None      # Object Ownership rule; None: none set (ObjectWriter)
     public_access_block: str | None = None   # four 0/1 characters (auth/bucket_controls.py)
+    policy: str | None = None         # the bucket policy's JSON, as PUT (auth/policy.py)
 
 
 @dataclass

@@ -13,7 +13,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets(
   name TEXT PRIMARY KEY, created REAL NOT NULL, owner TEXT NOT NULL, region TEXT NOT NULL,
   acl TEXT, cors BLOB, version INTEGER NOT NULL DEFAULT 0, versioning TEXT, mfa_delete TEXT,
-  ownership TEXT, public_access_block TEXT);
+  ownership TEXT, public_access_block TEXT, policy TEXT);
 CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   mtime REAL NOT NULL, owner TEXT NOT NULL, content_type TEXT, headers TEXT NOT NULL,
@@ -53,7 +53,7 @@ OBJ_COLS = ("bucket, key, size, etag, mtime, owner, content_type, headers, metad
 # A row is written with its listing entry (rendered outside storage), which only listings read.
 INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.join('?' * 19)})"
 BUCKET_COLS = ("name, created, owner, region, acl, cors, version, versioning, mfa_delete, "
-               "ownership, public_access_block")
+               "ownership, public_access_block, policy")
 
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()

@@ -54,6 +54,7 @@ class SqliteStore(Uploads, Versions):
         self._add_versions()
         self._add_access_controls()
         self._add_tags()
+        self._add_policies()
 
     def close(self) -> None:
         self.db.close()
@@ -114,6 +115,14 @@ class SqliteStore(Uploads, Versions):
             for table in ("objects", "versions"):      # another process may have added them
                 if not self._has_column("tags", table):
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN tags TEXT NOT NULL DEFAULT '{{}}'")
+
+    def _add_policies(self) -> None:
+        """A data dir from before bucket policies: its buckets have none."""
+        if self._has_column("policy", "buckets"):
+            return
+        with self._write():
+            if not self._has_column("policy", "buckets"):     # another process may have added it
+                self.db.execute("ALTER TABLE buckets ADD COLUMN policy TEXT")
 
     def _add_part_checksums(self) -> None:
         """A data dir from before objects kept their part checksums gets the column (empty: its

@@ -171,6 +171,26 @@ def test_part_checksums_round_trip_and_a_data_dir_from_before_them_is_upgraded(t
         upgraded.close()
 
 
+def test_bucket_policy_is_kept_and_a_data_dir_from_before_policies_is_upgraded(tmp_path, store):
+    doc = '{"Version":"2012-10-17","Statement":[]}'
+    store.set_bucket_config("b", policy=doc)
+    version = store.get_bucket("b").version
+    store.close()
+    again = SqliteStore(tmp_path / "data", render)
+    assert again.get_bucket("b").policy == doc
+    again.set_bucket_config("b", policy=None)
+    assert again.get_bucket("b").policy is None and again.get_bucket("b").version == version + 1
+    again.db.execute("ALTER TABLE buckets DROP COLUMN policy")     # the earlier schema
+    again.close()
+    upgraded = SqliteStore(tmp_path / "data", render)
+    try:
+        assert upgraded.get_bucket("b").policy is None
+        upgraded.set_bucket_config("b", policy=doc)
+        assert upgraded.get_bucket("b").policy == doc
+    finally:
+        upgraded.close()
+
+
 def test_replace_and_delete_drop_old_blobs(store):
     first = put_bytes(store, "k", b"one")
     second = put_bytes(store, "k", b"two")
