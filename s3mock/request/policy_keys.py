@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, unquote
 
-from s3mock.auth.identity import account_id_of
+from s3mock.auth.identity import Principal, User, account_id_of
 from s3mock.operations import Op
 from s3mock.request.ctx import Ctx
 from s3mock.storage.base import Bucket, ObjectMeta
@@ -74,12 +74,14 @@ class RequestKeys:
     """Keys(name) -> values: one request's condition keys, each computed when asked. `extra`
     supplies keys only the handler knows (a body's or a POST form's: "s3:locationconstraint",
     "s3:object-lock-mode" of PutObjectRetention, "s3:authtype" POST, ...), normalized as asked."""
-    __slots__ = ("ctx", "obj", "bucket", "request_tags", "extra", "now", "_tags")
+    __slots__ = ("ctx", "obj", "bucket", "request_tags", "extra", "now", "user", "_tags")
 
     def __init__(self, ctx: Ctx, obj: ObjectMeta | None, bucket: Bucket | None = None,
                  request_tags: Mapping[str, str] | None = None,
-                 extra: Mapping[str, Sequence[str]] | None = None, now: float | None = None) -> None:
+                 extra: Mapping[str, Sequence[str]] | None = None, now: float | None = None,
+                 principal: Principal | None = None) -> None:
         self.ctx, self.obj, self.bucket = ctx, obj, bucket
+        self.user: User | None = (principal or ctx.principal).user
         self.request_tags = request_tags
         self.extra = extra
         self.now = time.time() if now is None else now
@@ -127,34 +129,33 @@ def _header(ctx: Ctx, name: str) -> Values:
 
 def _user_value(get: Callable) -> Callable[[RequestKeys], Values]:
     def key(k: RequestKeys) -> Values:
-        user = k.ctx.principal.user
-        return None if user is None else (get(user),)
+        return None if k.user is None else (get(k.user),)
     return key
 
 
 def _principal_type(k: RequestKeys) -> Values:
     # Every s3mock user is an account's root: "Account" (IAM's principal key values table).
-    return ("Anonymous",) if k.ctx.principal.user is None else ("Account",)
+    return ("Anonymous",) if k.user is None else ("Account",)
 
 
 def _signed(k: RequestKeys, value: str) -> Values:
-    return None if k.ctx.principal.user is None else (value,)
+    return None if k.user is None else (value,)
 
 
 def _signature_version(k: RequestKeys) -> Values:
-    how = signing(k.ctx)
+    how = signing(k.ctx) if k.user is not None else None
     return None if how is None else (how[0],)
 
 
 def _auth_type(k: RequestKeys) -> Values:
-    how = signing(k.ctx)
+    how = signing(k.ctx) if k.user is not None else None
     return None if how is None else (how[1],)
 
 
 def _signature_age(k: RequestKeys) -> Values:
     """Milliseconds since a presigned URL was signed; "works only for presigned URLs", and is
     always 0 for Signature Version 2 (API/bucket-policy-s3-sigv4-conditions.html)."""
-    how = signing(k.ctx)
+    how = signing(k.ctx) if k.user is not None else None
     if how is None or how[1] != QUERY:
         return None
     if how[0] == SIGV2:
@@ -236,8 +237,26 @@ _FIXED: dict[str, Callable[[RequestKeys], Values]] = {
 
 def keys(ctx: Ctx, obj: ObjectMeta | None, *, bucket: Bucket | None = None,
          request_tags: Mapping[str, str] | None = None,
-         extra: Mapping[str, Sequence[str]] | None = None) -> Keys:
+         extra: Mapping[str, Sequence[str]] | None = None,
+         principal: Principal | None = None) -> Keys:
     """The request's condition keys, each computed when first asked for. obj: the object whose
     tags s3:ExistingObjectTag/<key> reads; bucket: its owner is s3:ResourceAccount (read from the
-    store when not given); request_tags: PutObjectTagging's parsed body."""
-    return RequestKeys(ctx, obj, bucket, request_tags, extra)
+    store when not given); request_tags: PutObjectTagging's parsed body (or a POST form's
+    tagging); principal: who the keys describe when not ctx.principal (a POST form's signer)."""
+    return RequestKeys(ctx, obj, bucket, request_tags, extra, principal=principal)
+
+
+def post_form_keys(fields: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """PostObject's keys from its form (pass as `extra`): s3:authType POST and the signature
+    version of a signed form, and the form's fields that stand for headers (acl is x-amz-acl)."""
+    lower = {name.lower(): value for name, value in fields.items()}
+    out: dict[str, tuple[str, ...]] = {}
+    if "x-amz-algorithm" in lower or "awsaccesskeyid" in lower:
+        out["s3:authtype"] = (POST,)
+        out["s3:signatureversion"] = (SIGV4,) if "x-amz-algorithm" in lower else (SIGV2,)
+    if "acl" in lower:
+        out["s3:x-amz-acl"] = (lower["acl"],)
+    for key, header in (*_HEADER_KEYS.items(), *_LOCK_KEYS.items()):
+        if header in lower and header != "x-amz-content-sha256":
+            out[key] = (lower[header],)
+    return out

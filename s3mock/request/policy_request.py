@@ -11,10 +11,10 @@ from typing import Callable, Mapping
 from s3mock.auth.identity import Principal
 from s3mock.operations import Op
 from s3mock.request.ctx import Ctx
-from s3mock.request.policy_keys import Keys, keys
+from s3mock.request.policy_keys import Keys, keys, post_form_keys
 
 __all__ = ["ACTIONS", "VERSION_ACTIONS", "Keys", "actions", "copy_source_actions", "keys",
-           "policy_who", "post_object_actions", "resource"]
+           "policy_who", "post_form_keys", "post_object_actions", "resource"]
 
 # The bucket's and the object's actions, one tuple each (built once: a request's look-up
 # allocates nothing). Configuration deletes need the Put action where S3 has no Delete one.

@@ -24,7 +24,7 @@ from s3mock.operations import Op, query_names, split_target
 from s3mock.request.ctx import Ctx
 from s3mock.request.policy_keys import RequestKeys
 from s3mock.request.policy_request import (actions, copy_source_actions, keys, policy_who,
-                                           post_object_actions, resource)
+                                           post_form_keys, post_object_actions, resource)
 from s3mock.storage.base import Bucket, ObjectMeta
 
 ALICE = User("AKALICE", "alice-secret", "111122223333", "alice")
@@ -495,3 +495,22 @@ def test_keys_are_lazy_and_handler_keys_override():
     assert k("s3:locationconstraint") == ("eu-west-1",)
     assert k("s3:no-such-key") is None
     assert k("aws:securetransport") == ("false",)
+
+
+def test_post_form_keys_describe_the_forms_signer():
+    """PostObject is dispatched unsigned; once the form is read, its signer and fields are the keys."""
+    fields = {"key": "k", "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "acl": "public-read",
+              "x-amz-storage-class": "GLACIER", "x-amz-object-lock-mode": "COMPLIANCE",
+              "Policy": "e30=", "x-amz-signature": "s"}
+    ctx = make_ctx(Op.PostObject, "/b", principal=ANONYMOUS, method="POST")
+    k = keys(ctx, None, extra=post_form_keys(fields), principal=AS_ALICE,
+             request_tags={"Project": "blue"})
+    assert k("s3:authtype") == ("POST",)
+    assert k("s3:signatureversion") == ("AWS4-HMAC-SHA256",)
+    assert k("s3:x-amz-acl") == ("public-read",)
+    assert k("s3:x-amz-storage-class") == ("GLACIER",)
+    assert k("s3:object-lock-mode") == ("COMPLIANCE",)
+    assert k("aws:principalarn") == ("arn:aws:iam::111122223333:root",)
+    assert k("s3:requestobjecttagkeys") == ("Project",)
+    assert post_form_keys({"AWSAccessKeyId": "AK", "signature": "s"})["s3:signatureversion"] == ("AWS",)
+    assert post_form_keys({"key": "k"}) == {}       # an anonymous form: no signature keys
