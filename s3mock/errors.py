@@ -41,6 +41,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "KeyTooLongError": (400, "Your key is too long"),
     "MalformedACLError": (400, "The XML you provided was not well-formed or did not validate against our published schema"),
     "MalformedPOSTRequest": (400, "The body of your POST request is not well-formed multipart/form-data."),
+    "MalformedPolicy": (400, "This policy contains invalid Json"),
     "MalformedXML": (400, "The XML you provided was not well-formed or did not validate against our published schema"),
     "MaxMessageLengthExceeded": (400, "Your request was too big."),
     # Recorded without the table's "Error" suffix, typo included (s3_direct_upload#45 and others).
