@@ -177,7 +177,10 @@ class Statement:
                 and self.resource.matches(resource, keys))
 
     def holds(self, keys: Keys) -> bool:
-        return all(c.test(keys)[0] for c in self.conditions)
+        for c in self.conditions:
+            if not c.holds(keys):
+                return False
+        return True
 
 
 def _effect(raw: dict) -> str:

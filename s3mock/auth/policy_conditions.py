@@ -58,7 +58,7 @@ def split_operator(written: str) -> tuple[str, str | None, bool]:
         qualifier, rest = "all", written[len("ForAllValues:"):]
     if_exists = rest.endswith("IfExists") and rest != "IfExists"
     base = rest[:-len("IfExists")] if if_exists else rest
-    if base not in OPERATORS or (base == "Null" and (if_exists or qualifier)):
+    if base not in OPERATORS or (base == "Null" and if_exists):   # IAM: IfExists "except Null"
         # https://github.com/versity/versitygw auth/bucket_policy_condition.go quotes S3's text
         raise ConditionError(f"Invalid Condition type : {written}")
     return base, qualifier, if_exists
@@ -210,22 +210,30 @@ class Condition:
     def test(self, keys: Keys) -> tuple[bool, list[str] | None]:
         """Whether the condition holds, and the request's values of its key (None: absent)."""
         got = keys(self.lookup)
-        request = None if got is None else list(got)
+        return self.decide(got, keys), (None if got is None else list(got))
+
+    def holds(self, keys: Keys) -> bool:
+        return self.decide(keys(self.lookup), keys)
+
+    def decide(self, request: Sequence[str] | None, keys: Keys) -> bool:
+        """The condition on the request's values of its key (None: absent)."""
         if self.family == "null":
             absent = not request
-            return any((v.lower() == "true") == absent for v in self.values), request
+            return any((v.lower() == "true") == absent for v in self.values)
         if not request:
             if self.if_exists or self.qualifier == "all":
-                return True, request
+                return True
             if request is None or self.qualifier == "any":
-                return (self.negated and self.qualifier is None), request
+                return self.negated and self.qualifier is None
         match = self._match
         if match is None:
             values = [s for s in (substitute(v, keys) for v in self.values) if s is not None]
             match = _matcher(self.family, values)
         if self.qualifier == "all":
-            return all(match(rv) != self.negated for rv in request), request
+            return all(match(rv) != self.negated for rv in request)
         if self.qualifier == "any":
-            return any(match(rv) != self.negated for rv in request), request
-        hit = any(match(rv) for rv in request)
-        return hit != self.negated, request
+            return any(match(rv) != self.negated for rv in request)
+        for rv in request:
+            if match(rv):
+                return not self.negated
+        return self.negated
