@@ -39,7 +39,7 @@ EMPTY_STATEMENT = "Could not parse the policy: Statement is empty!"
 EFFECT = "Invalid effect: {}"                        # versity/versitygw#647
 PRINCIPAL = "Invalid principal in policy"            # versity/versitygw#649
 ACTION = "Policy has invalid action"                 # versity/versitygw#650
-RESOURCE = "Policy has invalid resource"             # versity/versitygw#648
+RESOURCE = "Policy has invalid resource"             # versitygw#648; "*" too: noobaa/noobaa-core#10058
 NOT_APPLICABLE = "Action does not apply to any resource(s) in statement"   # versitygw#645
 CONDITION_KEY = "Policy has an invalid condition key"
 UNKNOWN_FIELD = "Unknown field {}"
@@ -163,6 +163,11 @@ class Statement:
             raise _malformed(SYNTAX)
         self.effect = _effect(raw)
         self.principal = Principals(*_one_of(raw, "Principal", "NotPrincipal"))
+        if self.principal.negated and self.effect == "Allow":
+            # IAM: "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow"
+            # is not supported." (reference_policies_elements_notprincipal.html, quoted in
+            # noobaa/noobaa-core#8176); S3 answers it as a bad principal (DERIVED).
+            raise _malformed(PRINCIPAL)
         actions, not_action = _one_of(raw, "Action", "NotAction")
         resources, not_resource = _one_of(raw, "Resource", "NotResource")
         self.action = _actions(_strings(actions, ACTION), not_action)

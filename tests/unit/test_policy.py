@@ -65,6 +65,7 @@ MALFORMED = [
     (doc(st(Principal={"AWS": "arn:aws:iam::s3tenant1:root"})), "Invalid principal in policy"),
     (doc(st(Principal={"AWS": []})), "Invalid principal in policy"),
     (doc(st(Principal={"Bogus": "x"})), "Invalid principal in policy"),
+    (doc(st(Principal=None, NotPrincipal={"AWS": "111122223333"})), "Invalid principal in policy"),
     (doc(st(Principal="everyone")), "Invalid principal in policy"),
     (doc(st(Action="invalid_action")), "Policy has invalid action"),
     (doc(st(Action="s3:GetObjekt")), "Policy has invalid action"),
@@ -169,9 +170,6 @@ MATCHING = [
     (dict(Resource=None, NotResource="arn:aws:s3:::b/private/*"), OWNER, "s3:GetObject", OBJ, True),
     (dict(Resource=None, NotResource="arn:aws:s3:::b/private/*"), OWNER, "s3:GetObject",
      "arn:aws:s3:::b/private/x", False),
-    (dict(Principal=None, NotPrincipal={"AWS": "111122223333"}), OWNER, "s3:GetObject", OBJ, False),
-    (dict(Principal=None, NotPrincipal={"AWS": "111122223333"}), OTHER, "s3:GetObject", OBJ, True),
-    (dict(Principal=None, NotPrincipal={"AWS": "111122223333"}), ANONYMOUS_WHO, "s3:GetObject", OBJ, True),
     # policy variables (Version 2012-10-17)
     (dict(Resource="arn:aws:s3:::b/${aws:username}/*"), OWNER, "s3:GetObject", "arn:aws:s3:::b/alice/x", True),
     (dict(Resource="arn:aws:s3:::b/${aws:username}/*"), OWNER, "s3:GetObject", "arn:aws:s3:::b/bob/x", False),
@@ -184,6 +182,12 @@ def test_statement_matching(fields, who, action, resource, applies, effect):
     keys = keys_of({"aws:username": ["alice"]})
     got = decide([st(Effect=effect, **fields)], who, action, resource, keys)
     assert got == ((effect, 0, None) if applies else (None, None, None))
+
+
+@pytest.mark.parametrize("who, denied", [(OWNER, False), (OTHER, True), (ANONYMOUS_WHO, True)])
+def test_not_principal_denies_everyone_else(who, denied):
+    statements = [st(), st(Effect="Deny", Principal=None, NotPrincipal={"AWS": "111122223333"})]
+    assert decide(statements, who, "s3:GetObject", OBJ).effect == ("Deny" if denied else "Allow")
 
 
 def test_deny_anywhere_wins_over_an_earlier_allow():
@@ -322,7 +326,6 @@ PUBLIC = [
     (dict(Effect="Deny"), False),
     (dict(Principal={"AWS": "111122223333"}), False),
     (dict(Principal={"CanonicalUser": "c" * 64}), False),
-    (dict(Principal=None, NotPrincipal={"AWS": "111122223333"}), True),
     (dict(Condition={"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}), False),
     (dict(Condition={"IpAddress": {"aws:SourceIp": ["192.0.2.0/24", "2001:db8::/32"]}}), False),
     (dict(Condition={"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}), True),
