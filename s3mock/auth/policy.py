@@ -3,14 +3,14 @@ request, tell whether it is public, and explain a decision. Pure: no aiohttp, no
 
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-Messages of MalformedPolicy: see MESSAGES below, each with its evidence.
+The MalformedPolicy messages are the constants below, each with its evidence.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -33,15 +33,15 @@ INVALID_JSON = "This policy contains invalid Json"
 # Unverified by a recorded response: TOO_LARGE, SYNTAX, UNKNOWN_FIELD, INVALID_VALUE (conditions).
 TOO_LARGE = f"Normalized policy document exceeds the maximum allowed size of {MAX_SIZE} bytes"
 SYNTAX = "Invalid policy syntax."
-VERSION = "The policy must contain a valid version string"
-MISSING = "Missing required field {}"
-EMPTY_STATEMENT = "Could not parse the policy: Statement is empty!"
+VERSION = "The policy must contain a valid version string"          # versitygw policyErrInvalidVersion
+MISSING = "Missing required field {}"    # Statement: versitygw#1176; Principal: terraform#28688
+EMPTY_STATEMENT = "Could not parse the policy: Statement is empty!"   # versity/versitygw#646
 EFFECT = "Invalid effect: {}"                        # versity/versitygw#647
 PRINCIPAL = "Invalid principal in policy"            # versity/versitygw#649
 ACTION = "Policy has invalid action"                 # versity/versitygw#650
 RESOURCE = "Policy has invalid resource"             # versitygw#648; "*" too: noobaa/noobaa-core#10058
 NOT_APPLICABLE = "Action does not apply to any resource(s) in statement"   # versitygw#645
-CONDITION_KEY = "Policy has an invalid condition key"
+CONDITION_KEY = "Policy has an invalid condition key"          # versitygw policyErrInvalidConditionKey
 UNKNOWN_FIELD = "Unknown field {}"
 
 _STATEMENT_FIELDS = frozenset(("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
@@ -103,8 +103,11 @@ class Principals:
                         m = _AWS_PRINCIPAL.fullmatch(name)
                         if not m:          # s3-tests' arn:aws:iam::s3tenant1:root is invalid on AWS
                             raise _malformed(PRINCIPAL)
-                        (accounts.add(m.group(1) or m.group(2)) if m.group(1) or m.group(2)
-                         else arns.add(name))
+                        account = m.group(1) or m.group(2)     # an account's root, by id or ARN
+                        if account:
+                            accounts.add(account)
+                        else:
+                            arns.add(name)                     # matches aws:PrincipalArn only
                 elif kind == "CanonicalUser":
                     canonical.update(names)
                 elif kind in ("Service", "Federated"):

@@ -99,11 +99,12 @@ def substitute(template: str, keys: Keys) -> str | None:
     return None if missing else text
 
 
+_DECIMAL = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*")
+
+
 def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    """A decimal number (not Python's float syntax: no nan, inf or 1_000)."""
+    return float(text) if _DECIMAL.fullmatch(text) else None
 
 
 def parse_date(text: str) -> float | None:

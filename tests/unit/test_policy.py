@@ -392,3 +392,27 @@ def test_evaluate_is_fast_enough_for_the_request_path():
     seconds = min(timeit.repeat(lambda: P.evaluate(policy, OWNER, "s3:GetObject", OBJ, keys),
                                 number=2000, repeat=3)) / 2000
     print(f"evaluate, 20 statements: {seconds * 1e6:.1f} us")
+
+
+def test_bad_input_is_refused_never_crashes():
+    """Bounded fuzz: every mutation of a valid policy parses or is MalformedPolicy."""
+    import random
+    rng = random.Random(22)
+    base = doc(st(Sid="S", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+               st(Effect="Deny", Action=["s3:Put*"], Condition={"ForAnyValue:StringLike": {"s3:prefix": "a*"}}))
+    junk = [b"", b"0", b"[]", b"{}", b"null", b"\"x\"", b"-1e999", b"true", b"\xff", b"{\"a\":", b"]"]
+    for _ in range(2000):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at:at + rng.randint(0, 8)] = rng.choice(junk)
+            else:
+                data[at] = rng.randrange(256)
+        try:
+            policy = P.parse(bytes(data), B)
+        except S3Error as error:
+            assert error.code == "MalformedPolicy"
+            continue
+        P.evaluate(policy, OWNER, "s3:GetObject", OBJ, keys_of({"aws:sourceip": ["10.0.0.1"]}))
+        P.explain(policy, ANONYMOUS_WHO, "s3:PutObject", OBJ, NO_KEYS)
