@@ -1,4 +1,4 @@
-"""Tooling under /_s3mock/ (never S3 operations): health, reset and the CORS explanation; and the
+"""Tooling under /_s3mock/ (never S3 operations): health, reset, the CORS and access explainers; and the
 health paths that testcontainers' LocalStack and MinIO wait strategies poll."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from s3mock import cors_http, seed
+from s3mock import access_explain, cors_http, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
 from s3mock.request.access import authorize_tooling
 from s3mock.request.exchange import EXCHANGE
@@ -58,11 +58,21 @@ async def cors_explain(request: web.Request, settings, store, cache) -> web.Resp
     return web.json_response(cors_http.explain(cache, request.query))
 
 
+async def access_explain_handler(request: web.Request, settings, store, cache) -> web.Response:
+    """GET /_s3mock/access/explain (access_explain.py). Strict mode: signed by the default user,
+    as it tells who may do what."""
+    if settings.auth == "strict":
+        _require_owner(request, settings)
+    status, answer = access_explain.explain(settings, store, request.query)
+    return web.json_response(answer, status=status)
+
+
 ADMIN = {
     ("GET", "/_s3mock/health"): health,
     ("HEAD", "/_s3mock/health"): health,
     ("POST", "/_s3mock/reset"): reset,
     ("GET", "/_s3mock/cors/explain"): cors_explain,
+    ("GET", "/_s3mock/access/explain"): access_explain_handler,
     ("GET", "/_localstack/health"): localstack_health,
     ("HEAD", "/_localstack/health"): localstack_health,
     ("GET", "/minio/health/live"): minio_live,

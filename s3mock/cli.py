@@ -98,6 +98,9 @@ async def serve(settings: Settings, sock: socket.socket, announce: bool,
         print(f"s3mock serving http://{shown}:{port} from {settings.data_dir}", flush=True)
         print(f"  access key: {settings.access_key}\n  secret key: {settings.secret_key}\n"
               f"  region: {settings.region}  auth: {settings.auth}", flush=True)
+        # What a bucket policy names each user by (README: How access is decided).
+        print("  accounts: " + ", ".join(f"{u.access_key} {u.arn}" for u in settings.all_users),
+              flush=True)
         if settings.buckets:
             print("  buckets: " + ", ".join(b.name + (" (created)" if b.name in seeded else "")
                                             for b in settings.buckets), flush=True)

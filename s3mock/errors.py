@@ -52,6 +52,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "MissingRequestBodyError": (400, "Request Body is empty"),
     "MissingSecurityHeader": (400, "Your request is missing a required header."),
     "NoSuchBucket": (404, "The specified bucket does not exist"),
+    "NoSuchBucketPolicy": (404, "The bucket policy does not exist"),
     "NoSuchCORSConfiguration": (404, "The CORS configuration does not exist"),
     # Object Ownership and Block Public Access (about-object-ownership.html, ErrorResponses.html).
     "AccessControlListNotSupported": (400, "The bucket does not allow ACLs"),

@@ -87,6 +87,7 @@ class Options:
     region: str = "us-east-1"
     client: str = "bench_load"    # small requests' load generator: scripts/bench_load.py or "aiohttp"
     versioned: bool = False       # versioning Enabled on every bucket the scenarios create
+    policy: bool = False          # a 20-statement bucket policy on every bucket; GETs anonymous
 
 
 @dataclasses.dataclass
@@ -201,6 +202,33 @@ class Client:
             async with self.request("PUT", self.url(bucket, versioning=""), data=doc) as r:
                 if r.status != 200:
                     raise RuntimeError(f"PutBucketVersioning {bucket}: {r.status} {await r.text()}")
+        if self.opts.policy:        # likewise: 200 from the reference, 204 from s3mock
+            doc = json.dumps(bench_policy(bucket)).encode()
+            async with self.request("PUT", self.url(bucket, policy=""), data=doc) as r:
+                if r.status not in (200, 204):
+                    raise RuntimeError(f"PutBucketPolicy {bucket}: {r.status} {await r.text()}")
+
+
+def bench_policy(bucket: str) -> dict:
+    """20 statements, as a real bucket's might be: 18 that a request must read past (other
+    prefixes, actions and principals, conditions on other values), a Deny whose condition these
+    requests do not meet, and the Allow that lets anonymous GETs read small/ from this host."""
+    arn = f"arn:aws:s3:::{bucket}"
+    statements: list[dict] = []
+    for i in range(18):
+        statements.append({
+            "Sid": f"Other{i}", "Effect": "Allow" if i % 3 else "Deny",
+            "Principal": {"AWS": f"arn:aws:iam::{100000000000 + i}:root"} if i % 2 else "*",
+            "Action": ["s3:GetObject", "s3:PutObject"] if i % 2 else f"s3:GetObject{'Tagging' if i % 4 else 'Acl'}",
+            "Resource": f"{arn}/other{i}/*",
+            "Condition": {"StringLike": {"aws:UserAgent": f"agent-{i}*"}}})
+    statements.append({"Sid": "DenyPublicWrites", "Effect": "Deny", "Principal": "*",
+                       "Action": "s3:PutObject", "Resource": f"{arn}/*",
+                       "Condition": {"StringEquals": {"s3:x-amz-acl": "public-read-write"}}})
+    statements.append({"Sid": "AnonymousReadsFromHere", "Effect": "Allow", "Principal": "*",
+                       "Action": "s3:GetObject", "Resource": f"{arn}/small/*",
+                       "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def new_bucket() -> str:
@@ -350,6 +378,8 @@ async def put_small(base_url: str, opts: Options, state: State) -> Result:
 async def get_small(base_url: str, opts: Options, state: State) -> Result:
     async with Client(base_url, opts) as c:
         requests = _signed(c, "GET", _small_urls(c, opts, state))
+    if opts.policy:     # anonymous: the bucket policy is what lets them read
+        requests = [Req(r.method, r.url, {}, r.body) for r in requests]
     return await _timed(f"GET {opts.object_size // 1024} KiB", base_url, requests, opts, state,
                         lambda r: r.status == 200 and r.body == state.body, ", bodies verified")
 
@@ -721,7 +751,8 @@ def options(args: argparse.Namespace) -> Options:
     changes = {k: v for k, v in (("ops", args.ops), ("size_mib", args.size_mib),
                                  ("concurrency", args.concurrency), ("rounds", args.rounds),
                                  ("list_keys", args.list_keys), ("client", args.client),
-                                 ("versioned", args.versioned or None))
+                                 ("versioned", args.versioned or None),
+                                 ("policy", args.policy or None))
                if v is not None}
     return dataclasses.replace(base, **changes)
 
@@ -744,6 +775,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--versioned", action="store_true",
                    help="enable versioning on every bucket the scenarios create (the reference "
                         "ignores it): the scenarios then measure versioned buckets")
+    p.add_argument("--policy", action="store_true",
+                   help="put a 20-statement bucket policy on every bucket the scenarios create "
+                        "(the reference ignores it) and send the GETs anonymously: the policy "
+                        "decides them")
     p.add_argument("--no-reference", action="store_true", help="measure s3mock alone")
     p.add_argument("--endpoint", help="benchmark a server that is already running (localhost only)")
     p.add_argument("--pid", type=int, help="with --endpoint: the server's pid, for its RSS and CPU")
@@ -779,7 +814,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"({os.cpu_count()} cores, Python {platform.python_version()}, "
                   f"aiohttp {aiohttp.__version__}), {opts.rounds} round(s), {opts.client} "
                   "client" + ("" if args.endpoint else f", data in {root} ({medium})")
-                  + (", versioned buckets" if opts.versioned else ""), flush=True)
+                  + (", versioned buckets" if opts.versioned else "")
+                  + (", 20-statement bucket policies, anonymous GETs" if opts.policy else ""),
+                  flush=True)
 
         def report(i: int, name: str, r: Result) -> None:
             if not args.json:

@@ -11,5 +11,5 @@ def load_all() -> dict[Op, Handler]:
     from s3mock.handlers import (acl, attributes, bucket, bucket_config,  # noqa: F401
                                  bucket_controls, copy,
                                  delete, listing, list_versions, multipart, object,
-                                 post_object, service, tagging, versioning)
+                                 policy, post_object, service, tagging, versioning)
     return HANDLERS

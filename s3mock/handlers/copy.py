@@ -48,7 +48,7 @@ def copy_source(ctx: Ctx) -> ObjectMeta:
     else:
         src = ctx.store.get_version(bucket, key, version)
     marker = src is not None and src.delete_marker
-    authorize_copy_source(ctx, source_bucket, None if marker else src)
+    authorize_copy_source(ctx, source_bucket, None if marker else src, key, version)
     if marker:
         # LocalStack's AWS-recorded test_s3_copy_object_src_not_exists.
         raise S3Error("InvalidRequest", "The source of a copy request may not specifically "

@@ -11,7 +11,7 @@ from s3mock.request.ctx import Ctx
 from s3mock.request.body import read_all
 from s3mock.request.common import xml_response
 from s3mock.operations import Op
-from s3mock.request.access import owner_id
+from s3mock.request.access import may_delete, owner_id
 from s3mock import version_ids
 from s3mock.storage.base import Bucket
 from s3mock.version_ids import NULL
@@ -45,6 +45,10 @@ async def delete_objects(ctx: Ctx) -> web.Response:
             # test_delete_objects (an id S3 did not issue).
             content.append(("Error", [("Key", key), ("VersionId", version), ("Code", "NoSuchVersion"),
                                       ("Message", ERRORS["NoSuchVersion"][1])]))
+            continue
+        if not may_delete(ctx, bucket, key, version):
+            content.append(("Error", [("Key", key), ("VersionId", version), ("Code", "AccessDenied"),
+                                      ("Message", ERRORS["AccessDenied"][1])]))
             continue
         deleted = _delete(ctx, bucket, key, version)
         if not quiet:

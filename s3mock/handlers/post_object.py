@@ -139,7 +139,7 @@ def _authorise(ctx: Ctx, form: Form, bucket: Bucket) -> tuple[User | None, tuple
             user = ctx.settings.owner
         if strict:
             post_policy.verify(who, user.secret_key, form.fields["policy"])
-    authorize_post_object(user, bucket)
+    authorize_post_object(ctx, user, bucket, form.fields)
     if who is None:
         return user, None
     policy = post_policy.decode(form.fields["policy"])

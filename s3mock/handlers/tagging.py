@@ -9,7 +9,8 @@ from s3mock import tags
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.handlers.versioning import find
-from s3mock.operations import Op
+from s3mock.operations import Op, Perm
+from s3mock.request.access import authorize
 from s3mock.request.body import read_all
 from s3mock.request.common import empty, xml_response
 from s3mock.request.ctx import Ctx
@@ -38,8 +39,10 @@ async def get_object_tagging(ctx: Ctx) -> web.Response:
 async def put_object_tagging(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html"""
     b = ctx.require_bucket()
-    meta = find(ctx, b, "PUT")
     new = tags.parse_document(await read_all(ctx, MAX_TAGGING_BYTES))
+    if b.policy is not None:        # deferred by authorize() until the tag set was read
+        authorize(ctx, Perm.WRITE, request_tags=new)
+    meta = find(ctx, b, "PUT")
     ctx.store.set_tags(meta.bucket, meta.key, meta.version_id, new)
     return empty(200, _version(b, meta))
 

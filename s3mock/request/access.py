@@ -6,6 +6,9 @@ auth/'s business, not this module's."""
 
 from __future__ import annotations
 
+import logging
+from typing import Mapping, NoReturn
+
 from multidict import istr
 
 from s3mock import version_ids
@@ -13,12 +16,14 @@ from s3mock.auth import acl
 from s3mock.auth import bucket_controls as bc
 from s3mock.auth.identity import Principal, User
 from s3mock.errors import S3Error
+from s3mock.request import decide, policy_keys, policy_request
 from s3mock.request.ctx import Ctx
 from s3mock.operations import Op, Perm
 from s3mock.storage.base import Bucket, ObjectMeta
 
 # Canonical id S3 gives objects written anonymously.
 ANONYMOUS_ID = acl.ANONYMOUS_ID
+log = logging.getLogger("s3mock.access")
 # Checked against the object's ACL; everything else against the bucket's.
 # Allowed to the upload's initiator and the bucket owner only (mpuoverview.html#mpuAndPermissions).
 INITIATOR_OPS = frozenset({Op.ListParts, Op.AbortMultipartUpload})
@@ -43,30 +48,10 @@ def object_acl(m: ObjectMeta) -> acl.Acl:
     return acl.Acl.from_json(m.acl) if m.acl else acl.canned("private", m.owner)
 
 
-_ENFORCED = bc.ENFORCED
-
-
-def _permits(who: str | None, resource: Bucket | ObjectMeta, perm: Perm, b: Bucket) -> bool:
-    """The resource's ACL grants `perm`; its owner, under the default (private) ACL, is allowed
-    everything without building the ACL. Bucket b's settings come first: BucketOwnerEnforced
-    disables ACLs (the bucket owner alone, until bucket policies land), IgnorePublicAcls drops
-    the ACL's public grants."""
-    if b.ownership == _ENFORCED:
-        return who is not None and who == b.owner
-    if resource.acl is None and who is not None and who == resource.owner:
-        return True
-    policy = bucket_acl(resource) if isinstance(resource, Bucket) else object_acl(resource)
-    if b.public_access_block is not None:
-        pab = bc.pab_from_row(b.public_access_block)
-        if pab is not None and pab.ignore_public_acls:
-            policy = bc.without_public(policy)
-    return allowed(who, policy, perm)
-
-
-def allowed(who: str | None, policy: acl.Acl, perm: Perm) -> bool:
-    if perm in (Perm.READ_ACP, Perm.WRITE_ACP) and (who or ANONYMOUS_ID) == policy.owner:
-        return True  # an owner (anonymous too, of what it wrote) can always read and change the ACL
-    return acl.allows(policy, who, perm.value)
+# On a bucket with a policy, decided once the handler knows more: PutObjectTagging the tag set
+# it writes (s3:RequestObjectTag/<key>), DeleteObjects each key (s3:DeleteObject per object, as
+# API_DeleteObjects.html has it: there is no bucket-level permission of its own).
+DECIDED_BY_HANDLER = frozenset({Op.PutObjectTagging, Op.DeleteObjects})
 
 
 def check_expected_owner(ctx: Ctx, b: Bucket, header: istr = EXPECTED_OWNER) -> None:
@@ -81,14 +66,16 @@ def check_expected_owner(ctx: Ctx, b: Bucket, header: istr = EXPECTED_OWNER) -> 
 _NONE, _USER, _OWNER = Perm.NONE, Perm.USER, Perm.OWNER
 
 
-def authorize(ctx: Ctx, perm: Perm) -> None:
+def authorize(ctx: Ctx, perm: Perm, request_tags: Mapping[str, str] | None = None) -> None:
     """Raise AccessDenied unless the principal may do ctx.op. A missing bucket is left to the
-    handler (NoSuchBucket); a missing key is NoSuchKey only for those who may list the bucket."""
+    handler (NoSuchBucket); a missing key is NoSuchKey only for those who may list the bucket.
+    PutObjectTagging on a bucket with a policy is decided by its handler, which calls this again
+    with the tag set it read (s3:RequestObjectTag/<key>)."""
     if perm is _NONE:
         return
     if perm is _USER:
         if ctx.principal.canonical_id is None:
-            raise S3Error("AccessDenied")
+            deny(ctx, "anonymous requests may not do this")
         return
     if ctx.bucket is None:
         return
@@ -97,32 +84,75 @@ def authorize(ctx: Ctx, perm: Perm) -> None:
     if b is None:
         return
     check_expected_owner(ctx, b)
-    who = ctx.principal.canonical_id
-    if perm is _OWNER:
-        if who != b.owner:
-            raise S3Error("AccessDenied")
-        return
+    target: Bucket | ObjectMeta = b
+    initiator = None
     if ctx.op in INITIATOR_OPS:
         upload = ctx.store.get_upload(b.name, ctx.key or "", ctx.query.get("uploadId", ""))
-        if upload is not None:
-            # S3: only the initiator and the bucket owner; no ACL grants these.
-            if who not in (upload.owner, b.owner):
-                raise S3Error("AccessDenied")
-            return
-    if ctx.op in OBJECT_ACL_OPS:
+        initiator = upload.owner if upload is not None else None
+    elif ctx.op in OBJECT_ACL_OPS:
         meta = ctx.store.get_object(b.name, ctx.key or "")
         ctx.keep_rows(obj=meta)
         if "versionId" in ctx.query and b.versioning is not None:
             meta = _version(ctx, b, meta)
         if meta is None:
-            if not _permits(who, b, Perm.READ, b):
-                raise S3Error("AccessDenied")
+            _authorize_missing(ctx, b)
             return
-        if not _permits(who, meta, perm, b):
-            raise S3Error("AccessDenied")
+        target = meta
+    if b.policy is not None and ctx.op in DECIDED_BY_HANDLER and request_tags is None:
         return
-    if not _permits(who, b, perm, b):
-        raise S3Error("AccessDenied")
+    if b.policy is None and initiator is None:
+        # No policy: the ACL (or ownership) alone decides, and an allowed request builds nothing.
+        if perm is _OWNER:
+            if ctx.principal.canonical_id != b.owner:
+                deny(ctx, "only the bucket owner may do this unless the bucket policy allows it")
+            return
+        verdict = decide.acl_verdict(ctx.principal.canonical_id, target, perm, b)
+    else:
+        verdict = decide.decide(_question(ctx, perm, b, target, initiator, request_tags))
+    if not verdict.allowed:
+        deny(ctx, verdict)
+
+
+def _question(ctx: Ctx, perm: Perm, b: Bucket, target: Bucket | ObjectMeta,
+              initiator: str | None = None,
+              request_tags: Mapping[str, str] | None = None) -> decide.Question:
+    if isinstance(target, ObjectMeta):
+        obj: ObjectMeta | None = target
+    elif ctx.key is not None:       # s3:ExistingObjectTag/<key> of writes to an existing object
+        obj = ctx.store.get_object(b.name, ctx.key)
+        if obj is not None and "versionId" in ctx.query and b.versioning is not None:
+            obj = _version(ctx, b, obj)
+    else:
+        obj = None
+    return decide.Question(ctx.op, perm, ctx.principal, b, target, policy_request.actions(ctx),
+                           policy_request.resource(b.name, ctx.key),
+                           policy_request.keys(ctx, obj, bucket=b, request_tags=request_tags),
+                           initiator)
+
+
+def _authorize_missing(ctx: Ctx, b: Bucket) -> None:
+    """A read of a key (or version) that is not there (decide.missing())."""
+    if b.policy is None:
+        verdict = decide.acl_verdict(ctx.principal.canonical_id, b, Perm.READ, b)
+        if not verdict.allowed:
+            deny(ctx, verdict._replace(reason="the key does not exist and " + verdict.reason))
+        return
+    verdict = decide.missing(_question(ctx, Perm.READ, b, b))
+    if not verdict.allowed:
+        deny(ctx, verdict)
+
+
+def deny(ctx: Ctx, why: decide.Verdict | str) -> NoReturn:
+    """403 AccessDenied (405 for a policy operation by another account the policy allows),
+    logged with what decided it: the answer to "why was I denied?"."""
+    verdict = why if isinstance(why, decide.Verdict) else decide.Verdict(False, "none", why)
+    who = ctx.principal.user
+    log.info("AccessDenied: %s %s by %s: %s", ctx.op.value,
+             policy_request.resource(ctx.bucket or "", ctx.key) if ctx.bucket else "/",
+             f"{who.access_key} ({who.arn})" if who else "anonymous", verdict.reason)
+    if verdict.not_owner_account:
+        raise S3Error("MethodNotAllowed")
+    raise S3Error("AccessDenied")
 
 
 def owns(ctx: Ctx, b: Bucket) -> bool:
@@ -130,21 +160,61 @@ def owns(ctx: Ctx, b: Bucket) -> bool:
     return ctx.principal.canonical_id == b.owner
 
 
-def authorize_copy_source(ctx: Ctx, source_bucket: Bucket, src: ObjectMeta | None) -> None:
+def authorize_copy_source(ctx: Ctx, source_bucket: Bucket, src: ObjectMeta | None,
+                          key: str, version: str | None) -> None:
     """CopyObject's and UploadPartCopy's source (the target was authorize()'s): the source
-    bucket's expected owner, then READ on the source object. A missing source is left to the
-    caller (NoSuchKey) only for those who may list the source bucket."""
+    bucket's expected owner, then s3:GetObject (READ) on the source object. A missing source is
+    left to the caller (NoSuchKey) only for those who may list the source bucket."""
     check_expected_owner(ctx, source_bucket, SOURCE_EXPECTED_OWNER)
-    who = ctx.principal.canonical_id
-    if not _permits(who, src if src is not None else source_bucket, Perm.READ, source_bucket):
-        raise S3Error("AccessDenied")
+    target = src if src is not None else source_bucket
+    if source_bucket.policy is None:
+        verdict = decide.acl_verdict(ctx.principal.canonical_id, target, Perm.READ, source_bucket)
+    else:
+        actions = policy_request.copy_source_actions(version is not None)
+        if src is None:
+            actions = ("s3:ListBucket",)
+        verdict = decide.decide(decide.Question(
+            Op.GetObject, Perm.READ, ctx.principal, source_bucket, target, actions,
+            policy_request.resource(source_bucket.name, None if src is None else key),
+            policy_request.keys(ctx, src, bucket=source_bucket)))
+    if not verdict.allowed:
+        deny(ctx, verdict._replace(reason="copy source: " + verdict.reason))
 
 
-def authorize_post_object(signer: User | None, b: Bucket) -> None:
+def authorize_post_object(ctx: Ctx, signer: User | None, b: Bucket,
+                          fields: Mapping[str, str]) -> None:
     """PostObject is routed with Perm.NONE: the form, not the request, names the signer. Once its
-    signature and policy are checked, the signer (None: anonymous) needs WRITE on the bucket."""
-    if not _permits(signer.canonical_id if signer else None, b, Perm.WRITE, b):
-        raise S3Error("AccessDenied")
+    signature and policy are checked, the signer (None: anonymous) needs s3:PutObject (WRITE on
+    the bucket's ACL), and the actions its fields add (acl, tagging)."""
+    principal = Principal(signer)
+    if b.policy is None:
+        verdict = decide.acl_verdict(principal.canonical_id, b, Perm.WRITE, b)
+    else:
+        key = fields.get("key", "")
+        verdict = decide.decide(decide.Question(
+            Op.PostObject, Perm.WRITE, principal, b, b, policy_request.post_object_actions(fields),
+            policy_request.resource(b.name, key),
+            policy_request.keys(ctx, ctx.store.get_object(b.name, key), bucket=b,
+                                extra=policy_keys.post_form_keys(fields), principal=principal)))
+    if not verdict.allowed:
+        deny(ctx, verdict)
+
+
+def may_delete(ctx: Ctx, b: Bucket, key: str, version: str | None) -> bool:
+    """DeleteObjects, one key: without a bucket policy the request as a whole needed WRITE on
+    the bucket (authorize()); with one, each key needs s3:DeleteObject (s3:DeleteObjectVersion)
+    from the policy or WRITE from the bucket's ACL."""
+    if b.policy is None:
+        return True
+    action = "s3:DeleteObjectVersion" if version is not None else "s3:DeleteObject"
+    verdict = decide.decide(decide.Question(
+        Op.DeleteObject, Perm.WRITE, ctx.principal, b, b, (action,),
+        policy_request.resource(b.name, key),
+        policy_request.keys(ctx, ctx.store.get_object(b.name, key), bucket=b)))
+    if not verdict.allowed:
+        log.info("AccessDenied: DeleteObjects %s by %s: %s", policy_request.resource(b.name, key),
+                 ctx.principal.user.access_key if ctx.principal.user else "anonymous", verdict.reason)
+    return verdict.allowed
 
 
 def authorize_tooling(principal: Principal, owner: User) -> None:
@@ -191,10 +261,10 @@ def new_object_acl(ctx: Ctx, b: Bucket, writer: str, asked=None) -> tuple[str, s
     headers = ctx.headers if asked is None else asked
     policy = _asked(ctx, headers, writer, b.owner, False)
     if policy is None:
-        return (b.owner if b.ownership == _ENFORCED else writer), None
+        return (b.owner if b.ownership == bc.ENFORCED else writer), None
     canned = headers.get("x-amz-acl")
     full_control = canned is not None and canned.strip() == bc.BUCKET_OWNER_FULL_CONTROL
-    if b.ownership == _ENFORCED:
+    if b.ownership == bc.ENFORCED:
         if not full_control and (canned is not None or not bc.only_owner_full_control(policy, b.owner)):
             raise S3Error("AccessControlListNotSupported")
         return b.owner, None
@@ -208,7 +278,7 @@ def check_acl_change(ctx: Ctx, b: Bucket, policy: acl.Acl) -> None:
     """PutBucketAcl / PutObjectAcl: refused when b has ACLs disabled (but for the bucket owner's
     FULL_CONTROL alone, bucket-owner-full-control or the same grant written out) or blocks public
     ACLs and this one is public."""
-    if b.ownership == _ENFORCED:
+    if b.ownership == bc.ENFORCED:
         canned = ctx.headers.get("x-amz-acl")
         if (canned.strip() != bc.BUCKET_OWNER_FULL_CONTROL if canned is not None
                 else not bc.only_owner_full_control(policy, b.owner)):

@@ -153,6 +153,9 @@ def test_flags_beat_env_beat_config_file(tmp_path):
         banner = "".join(s.seen)
         assert "region: ap-south-1  auth: strict" in banner          # flag > env; file's auth
         assert "access key: envkey" in banner and "secret key: envsecret" in banner   # env > file
+        # the ARN a bucket policy names the user by (auth/identity.py)
+        from s3mock.config import make_user
+        assert f"accounts: envkey {make_user('envkey', 'envsecret').arn}" in banner
         # strict mode really uses the environment's keys: they work, the file's do not
         good = boto3.client("s3", endpoint_url=s.endpoint, aws_access_key_id="envkey",
                             aws_secret_access_key="envsecret", region_name="ap-south-1")
