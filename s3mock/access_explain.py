@@ -126,7 +126,7 @@ def explain(settings: Settings, store: Store, query) -> tuple[int, dict]:
         "decision": "allowed" if verdict.allowed else "denied",
         "status": 200 if verdict.allowed else (405 if verdict.not_owner_account else 403),
         "decided_by": decided_by,
-        "reason": verdict.reason,
+        "reason": decide.allowed_reason(verdict, doc, question),
         "policy": doc is not None,
         "statements": policy.explain(doc, who, actions[0], resource, keys) if doc else [],
     }

@@ -159,13 +159,23 @@ def _matcher(family: str, values: Sequence[str]) -> Callable[[str], bool]:
         return ordered
     if family == "ip":
         networks = [n for n in (_network(v) for v in values) if n is not None]
+        # Answers per address: parsing one and testing it against each network costs several
+        # microseconds, and a bucket's requests come from a handful of addresses.
+        known: dict[str, bool] = {}
 
         def inside(rv: str) -> bool:
+            hit = known.get(rv)
+            if hit is not None:
+                return hit
             try:
                 address = ipaddress.ip_address(rv.strip())
+                found = any(address.version == n.version and address in n for n in networks)
             except ValueError:
-                return False
-            return any(address.version == n.version and address in n for n in networks)
+                found = False
+            if len(known) >= 256:
+                known.clear()
+            known[rv] = found
+            return found
         return inside
     if family == "arn":
         patterns = [[wildcard_regex(p) for p in parts]

@@ -7,7 +7,7 @@ auth/'s business, not this module's."""
 from __future__ import annotations
 
 import logging
-from typing import Mapping, NoReturn
+from typing import Callable, Mapping, NoReturn
 
 from multidict import istr
 
@@ -116,14 +116,15 @@ def authorize(ctx: Ctx, perm: Perm, request_tags: Mapping[str, str] | None = Non
 def _question(ctx: Ctx, perm: Perm, b: Bucket, target: Bucket | ObjectMeta,
               initiator: str | None = None,
               request_tags: Mapping[str, str] | None = None) -> decide.Question:
+    obj: ObjectMeta | None | Callable[[], ObjectMeta | None] = None
     if isinstance(target, ObjectMeta):
-        obj: ObjectMeta | None = target
+        obj = target
     elif ctx.key is not None:       # s3:ExistingObjectTag/<key> of writes to an existing object
-        obj = ctx.store.get_object(b.name, ctx.key)
-        if obj is not None and "versionId" in ctx.query and b.versioning is not None:
-            obj = _version(ctx, b, obj)
-    else:
-        obj = None
+        def obj() -> ObjectMeta | None:
+            found = ctx.store.get_object(b.name, ctx.key or "")
+            if found is not None and "versionId" in ctx.query and b.versioning is not None:
+                found = _version(ctx, b, found)
+            return found
     return decide.Question(ctx.op, perm, ctx.principal, b, target, policy_request.actions(ctx),
                            policy_request.resource(b.name, ctx.key),
                            policy_request.keys(ctx, obj, bucket=b, request_tags=request_tags),
@@ -194,7 +195,7 @@ def authorize_post_object(ctx: Ctx, signer: User | None, b: Bucket,
         verdict = decide.decide(decide.Question(
             Op.PostObject, Perm.WRITE, principal, b, b, policy_request.post_object_actions(fields),
             policy_request.resource(b.name, key),
-            policy_request.keys(ctx, ctx.store.get_object(b.name, key), bucket=b,
+            policy_request.keys(ctx, lambda: ctx.store.get_object(b.name, key), bucket=b,
                                 extra=policy_keys.post_form_keys(fields), principal=principal)))
     if not verdict.allowed:
         deny(ctx, verdict)
@@ -210,7 +211,7 @@ def may_delete(ctx: Ctx, b: Bucket, key: str, version: str | None) -> bool:
     verdict = decide.decide(decide.Question(
         Op.DeleteObject, Perm.WRITE, ctx.principal, b, b, (action,),
         policy_request.resource(b.name, key),
-        policy_request.keys(ctx, ctx.store.get_object(b.name, key), bucket=b)))
+        policy_request.keys(ctx, lambda: ctx.store.get_object(b.name, key), bucket=b)))
     if not verdict.allowed:
         log.info("AccessDenied: DeleteObjects %s by %s: %s", policy_request.resource(b.name, key),
                  ctx.principal.user.access_key if ctx.principal.user else "anonymous", verdict.reason)

@@ -50,11 +50,17 @@ def policy_of(b: Bucket) -> policy.Policy | None:
     return parsed_policy(b.policy, b.name) if b.policy else None
 
 
+_WHO: dict[str, policy.Who] = {}     # per canonical id: users are few and fixed at start
+
+
 def who(principal: Principal) -> policy.Who:
     user = principal.user
     if user is None:
         return policy.ANONYMOUS_WHO
-    return policy.Who(user.canonical_id, user.account_id, user.arn)
+    found = _WHO.get(user.canonical_id)
+    if found is None:
+        found = _WHO[user.canonical_id] = policy.Who(user.canonical_id, user.account_id, user.arn)
+    return found
 
 
 class Question(NamedTuple):
@@ -132,8 +138,19 @@ def _policy_says(doc: policy.Policy, q: Question) -> Verdict | None:
         first = first or d
     if first is None:
         return None
-    return Verdict(True, "policy", f"{policy.describe(doc, first.statement)} allows "
-                   f"{', '.join(q.actions)} on {q.resource}", first.statement, first.sid)
+    # No sentence built for an allowed request: the explainer makes its own (allowed_reason).
+    return Verdict(True, "policy", POLICY_ALLOWS, first.statement, first.sid)
+
+
+POLICY_ALLOWS = "a bucket policy statement allows it"
+
+
+def allowed_reason(verdict: Verdict, doc: policy.Policy | None, q: Question) -> str:
+    """The explainer's sentence for a verdict (the request path keeps the short one)."""
+    if verdict.reason is POLICY_ALLOWS and doc is not None and verdict.statement is not None:
+        return (f"{policy.describe(doc, verdict.statement)} allows {', '.join(q.actions)} "
+                f"on {q.resource}")
+    return verdict.reason
 
 
 def _policy_verdict(said: Verdict, q: Question, doc: policy.Policy, is_owner: bool) -> Verdict:

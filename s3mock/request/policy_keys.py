@@ -76,7 +76,7 @@ class RequestKeys:
     "s3:object-lock-mode" of PutObjectRetention, "s3:authtype" POST, ...), normalized as asked."""
     __slots__ = ("ctx", "obj", "bucket", "request_tags", "extra", "now", "user", "_tags")
 
-    def __init__(self, ctx: Ctx, obj: ObjectMeta | None, bucket: Bucket | None = None,
+    def __init__(self, ctx: Ctx, obj, bucket: Bucket | None = None,
                  request_tags: Mapping[str, str] | None = None,
                  extra: Mapping[str, Sequence[str]] | None = None, now: float | None = None,
                  principal: Principal | None = None) -> None:
@@ -101,6 +101,8 @@ class RequestKeys:
                 return None
             return (self.ctx.query[_LIST_KEYS[name]],)
         if name.startswith(_EXISTING_TAG):
+            if callable(self.obj):      # read only now that a condition asks (see keys())
+                self.obj = self.obj()
             value = self.obj.tags.get(name[len(_EXISTING_TAG):]) if self.obj is not None else None
             return None if value is None else (value,)
         if name.startswith(_REQUEST_TAG):
@@ -235,14 +237,16 @@ _FIXED: dict[str, Callable[[RequestKeys], Values]] = {
 }
 
 
-def keys(ctx: Ctx, obj: ObjectMeta | None, *, bucket: Bucket | None = None,
+def keys(ctx: Ctx, obj: ObjectMeta | None | Callable[[], ObjectMeta | None], *,
+         bucket: Bucket | None = None,
          request_tags: Mapping[str, str] | None = None,
          extra: Mapping[str, Sequence[str]] | None = None,
          principal: Principal | None = None) -> Keys:
     """The request's condition keys, each computed when first asked for. obj: the object whose
     tags s3:ExistingObjectTag/<key> reads; bucket: its owner is s3:ResourceAccount (read from the
     store when not given); request_tags: PutObjectTagging's parsed body (or a POST form's
-    tagging); principal: who the keys describe when not ctx.principal (a POST form's signer)."""
+    tagging); principal: who the keys describe when not ctx.principal (a POST form's signer).
+    obj may be a function that reads it: called once, when a condition first asks for a tag."""
     return RequestKeys(ctx, obj, bucket, request_tags, extra, principal=principal)
 
 
