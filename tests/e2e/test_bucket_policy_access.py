@@ -10,6 +10,10 @@ and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_conditio
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
+import subprocess
 import uuid
 
 import pytest
@@ -24,6 +28,7 @@ from test_acl_access import KEYS, OWNER_ID, USER_ARGS, make_client
 from test_bucket_policy import (OWNER, SECOND, THIRD, arn, body, c, denied, document, error,  # noqa: F401
                                 new_bucket, put_policy, srv, statement)
 from test_operations_surface import launch
+from test_readme import README, adapt, python_blocks
 
 
 def explain(endpoint: str, params: dict, who: str | None = "owner") -> requests.Response:
@@ -323,3 +328,25 @@ def test_lenient_mode_applies_policies_to_the_named_user(tmp_path):
         denied(owner.put_object, Bucket=bucket, Key="k2", Body=b"x")
     finally:
         srv.stop()
+
+
+def test_readme_explainer_example(srv, tmp_path):
+    """README "How access is decided": its Python example sets the policy, its curl line (run as
+    written, against this strict server) gets the explanation, and the JSON it shows is a part of
+    what the explainer answers."""
+    section = README.split("\n## How access is decided\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = python_blocks(section)
+    (curl,) = re.findall(r"^curl .*access/explain.*$", section, flags=re.M)
+    (shown,) = re.findall(r"^```json\n(.*?)^```", section, flags=re.S | re.M)
+    suffix = uuid.uuid4().hex[:12]
+    exec(compile(adapt(block, srv.port, suffix), "README policy example", "exec"), {"__name__": "__readme__"})
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed to run the README's explainer example")
+    out = subprocess.run(shlex.split(adapt(curl, srv.port, suffix)), capture_output=True, text=True,
+                         timeout=30, check=True).stdout
+    got = json.loads(out)
+    for name, value in json.loads(shown).items():
+        if isinstance(value, dict):
+            assert {k: got[name].get(k) for k in value} == value, got
+        else:
+            assert got[name] == value, got
