@@ -85,7 +85,7 @@ def test_s3_prefix_on_list_objects_v2(c):
     listed = second.list_objects_v2(Bucket=bucket, Prefix="home/alice/")
     assert [o["Key"] for o in listed["Contents"]] == ["home/alice/a"]
     denied(second.list_objects_v2, Bucket=bucket, Prefix="home/")
-    denied(second.list_objects_v2, Bucket=bucket)             # no prefix: the key is absent
+    denied(second.list_objects_v2, Bucket=bucket)             # no prefix: "" (AWS's examples allow it as "")
 
 
 def test_existing_object_tag(c):
