@@ -136,7 +136,8 @@ def _authorize_missing(ctx: Ctx, b: Bucket) -> None:
     if b.policy is None:
         verdict = decide.acl_verdict(ctx.principal.canonical_id, b, Perm.READ, b)
         if not verdict.allowed:
-            deny(ctx, verdict._replace(reason="the key does not exist and " + verdict.reason))
+            deny(ctx, verdict._replace(reason="the key does not exist, and only those who may "
+                                       "list the bucket (s3:ListBucket) learn that: " + verdict.reason))
         return
     verdict = decide.missing(_question(ctx, Perm.READ, b, b))
     if not verdict.allowed:

@@ -120,7 +120,8 @@ def missing(q: Question) -> Verdict:
     verdict = decide(listing)
     if verdict.allowed:
         return verdict
-    return verdict._replace(reason="the key does not exist and " + verdict.reason)
+    return verdict._replace(reason="the key does not exist, and only those who may list the "
+                            "bucket (s3:ListBucket) learn that: " + verdict.reason)
 
 
 def _policy_says(doc: policy.Policy, q: Question) -> Verdict | None:
