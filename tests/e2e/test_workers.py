@@ -5,6 +5,7 @@ the other at once. Connections are plain HTTP/1.1 whose serving process the test
 from __future__ import annotations
 
 import hashlib
+import json
 import http.client
 import os
 from pathlib import Path
@@ -136,3 +137,28 @@ def test_buckets_and_their_cors_change_for_both_workers_at_once(pair):
     assert a.request("DELETE", "/made-by-a/key")[0] == 204
     assert b.request("DELETE", "/made-by-a")[0] == 204
     assert a.request("HEAD", "/made-by-a")[0] == 404
+
+
+def test_a_bucket_policy_changes_for_both_workers_at_once(pair):
+    """Each worker keeps parsed policies by the bucket row's text; a PutBucketPolicy or
+    DeleteBucketPolicy in one is in force in the other on its next request."""
+    _, a, b = pair
+    anonymous = {"Authorization": None, "x-amz-date": None}
+    assert a.request("PUT", "/policy-pair")[0] == 200
+    assert a.request("PUT", "/policy-pair/open/k", b"hello")[0] == 200
+    allow = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OpenReads", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::policy-pair/open/*"}]}).encode()
+    deny = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoReads", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::policy-pair/*"}]}).encode()
+    for writer, reader in ((a, b), (b, a)):
+        assert reader.request("GET", "/policy-pair/open/k", headers=anonymous)[0] == 403
+        assert writer.request("PUT", "/policy-pair?policy", allow)[0] == 204
+        assert reader.request("GET", "/policy-pair/open/k", headers=anonymous)[:3:2] == (200, b"hello")
+        assert writer.request("PUT", "/policy-pair?policy", deny)[0] == 204
+        assert reader.request("GET", "/policy-pair/open/k")[0] == 403      # the owner too
+        assert writer.request("DELETE", "/policy-pair?policy")[0] == 204
+        assert reader.request("GET", "/policy-pair/open/k")[0] == 200
+    assert a.request("DELETE", "/policy-pair/open/k")[0] == 204
+    assert b.request("DELETE", "/policy-pair")[0] == 204
