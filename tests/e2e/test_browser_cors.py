@@ -16,7 +16,6 @@ or fail when S3MOCK_REQUIRE_BROWSER=1 (CI).
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -26,7 +25,6 @@ from support import ACCESS_KEY, SECRET_KEY, client
 from tests.e2e import browser_helpers as bh
 from tests.e2e.browser_helpers import put_cors, rule
 
-REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
 APIS = ["fetch", "xhr"]
 BLOCKED = {"fetch": "TypeError", "xhr": "NetworkError"}   # what a CORS refusal looks like in JS
 META_HEADERS = {"Content-Type": "application/json", "x-amz-meta-color": "blue"}
@@ -34,21 +32,6 @@ META_BODY = '{"hello": "browser"}'
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def browser():
-    why = bh.browser_unavailable()
-    if why is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = bh.launch(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ S3MOCK_REQUIRE_BROWSER=1 (CI).
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -29,7 +28,6 @@ from test_bucket_policy_access import explain
 from tests.e2e import browser_helpers as bh
 from tests.e2e.browser_helpers import pattern, put_cors, rule
 
-REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
 SIZE = 32 * 1024
 
 # fetch() with the page's pattern(n) body and a chosen referrerPolicy ("" is the default).
@@ -43,22 +41,6 @@ PUT_JS = """async ([url, headers, size, referrerPolicy]) => {
     return {ok: false, error: e.name, message: String(e.message)};
   }
 }""" % bh.REQUEST_TIMEOUT_MS
-
-
-@pytest.fixture(scope="module")
-def browser():
-    why = bh.browser_unavailable()
-    if why is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = bh.launch(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

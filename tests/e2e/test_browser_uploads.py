@@ -21,7 +21,6 @@ S3MOCK_REQUIRE_BROWSER=1 (CI).
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 from urllib.parse import parse_qsl, urlsplit
 
@@ -33,7 +32,6 @@ from support import ACCESS_KEY, SECRET_KEY, client, start_server
 from tests.e2e import browser_helpers as bh
 from tests.e2e.browser_helpers import pattern, put_cors, rule
 
-REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
 MiB = 1024 * 1024
 BIG = 3 * MiB                 # big enough for the browser to report upload progress
 SMALL = 64 * 1024
@@ -42,21 +40,6 @@ BLOCKED = {"fetch": "TypeError", "xhr": "NetworkError"}   # a CORS refusal, as t
 
 
 # --------------------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def browser():
-    why = bh.browser_unavailable()
-    if why is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = bh.launch(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
