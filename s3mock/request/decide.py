@@ -77,6 +77,10 @@ class Question(NamedTuple):
     initiator: str | None = None
 
 
+RESTRICTED = Verdict(False, "block_public_access", "RestrictPublicBuckets: the bucket policy is "
+                     "public, so it grants nothing to other accounts or anonymous requests")
+
+
 def decide(q: Question) -> Verdict:
     b, cid = q.bucket, q.principal.canonical_id
     is_owner = cid is not None and cid == b.owner
@@ -85,7 +89,20 @@ def decide(q: Question) -> Verdict:
         said = _policy_says(doc, q)
         if said is not None:
             if said.allowed or not (is_owner and q.op in POLICY_OPS):
-                return _policy_verdict(said, q, doc, is_owner)
+                verdict = _policy_verdict(said, q, doc, is_owner)
+                if verdict is not RESTRICTED:
+                    return verdict
+                # RestrictPublicBuckets voids what the policy grants, not what the ACL or the
+                # upload's initiator may do (access-control-block-public-access.html: it
+                # "blocks public and cross-account access derived from any public ... policy").
+                rest = _without_policy(q, cid, is_owner)
+                return rest if rest.allowed else RESTRICTED
+    return _without_policy(q, cid, is_owner)
+
+
+def _without_policy(q: Question, cid: str | None, is_owner: bool) -> Verdict:
+    """What S3 keeps for owners and initiators, else the ACL."""
+    b = q.bucket
     if q.op in POLICY_OPS or q.perm is Perm.OWNER:
         if is_owner:
             return OWNER
@@ -119,7 +136,8 @@ def missing(q: Question) -> Verdict:
                          resource=f"arn:aws:s3:::{b.name}", keys=keys)
     verdict = decide(listing)
     if verdict.allowed:
-        return verdict
+        # The sentence names the listing, not the read q asked about (a 404 is rarer than a GET).
+        return verdict._replace(reason=allowed_reason(verdict, policy_of(b), listing))
     return verdict._replace(reason="the key does not exist, and only those who may list the "
                             "bucket (s3:ListBucket) learn that: " + verdict.reason)
 
@@ -157,19 +175,20 @@ def allowed_reason(verdict: Verdict, doc: policy.Policy | None, q: Question) -> 
 def _policy_verdict(said: Verdict, q: Question, doc: policy.Policy, is_owner: bool) -> Verdict:
     """A policy's Allow as S3 applies it: only the bucket owner's account may act on the policy
     itself; RestrictPublicBuckets voids a public policy's grants to other accounts; a policy
-    grants nothing on objects another account owns (their ACL decides)."""
+    grants nothing on objects another account owns (their ACL decides), but for BucketOwnerEnforced,
+    under which the bucket owner owns every object, those written before it too
+    (about-object-ownership.html)."""
     if not said.allowed:
         return said
     b = q.bucket
     if q.op in POLICY_OPS and not is_owner:
-        return said._replace(allowed=False, not_owner_account=True,
-                             reason=said.reason + ", but only the bucket owner's account may use it")
+        return said._replace(allowed=False, not_owner_account=True, reason=allowed_reason(
+            said, doc, q) + ", but only the bucket owner's account may use it")
     if not is_owner and doc.public:
         pab = bc.pab_from_row(b.public_access_block)
         if pab is not None and pab.restrict_public_buckets:
-            return Verdict(False, "block_public_access", "RestrictPublicBuckets: the bucket policy "
-                           "is public, so it grants nothing to other accounts or anonymous requests")
-    if isinstance(q.target, ObjectMeta) and q.target.owner != b.owner:
+            return RESTRICTED
+    if isinstance(q.target, ObjectMeta) and q.target.owner != b.owner and b.ownership != bc.ENFORCED:
         acl_said = acl_verdict(q.principal.canonical_id, q.target, q.perm, b)
         if acl_said.allowed:
             return acl_said

@@ -5,17 +5,19 @@ ObjectWriter: the writer owns what it writes (today's ACL semantics). BucketOwne
 upload with bucket-owner-full-control becomes the bucket owner's. BucketOwnerEnforced: ACLs are
 disabled; the bucket owner owns every object, ACL-setting requests other than
 bucket-owner-full-control are 400 AccessControlListNotSupported, and ACL grants no longer give
-access (bucket policies, which would, are not built yet).
+access: the bucket policy decides, for objects written before the setting too.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 from lxml import etree
 
+from s3mock.auth.identity import account_id_of
 from support import start_server
 from test_acl_access import OWNER_ID, SECOND_ID, USER_ARGS, make_client
 
@@ -206,3 +208,23 @@ def test_preferred_upload_owner(owner, second):
     assert (parts["Owner"]["ID"], parts["Initiator"]["ID"]) == (OWNER_ID, SECOND_ID)
     listed = owner.list_multipart_uploads(Bucket=bucket)["Uploads"][0]
     assert (listed["Owner"]["ID"], listed["Initiator"]["ID"]) == (OWNER_ID, SECOND_ID)
+
+
+def test_enforced_policy_grants_objects_written_before(owner, second):
+    """BucketOwnerEnforced: the bucket owner owns every object, those another account wrote
+    before the setting too (about-object-ownership.html), so the bucket policy decides for them;
+    the old writer's ACL does not (it is disabled)."""
+    bucket = new_bucket(owner)
+    grant_write_to_second(owner, bucket)
+    second.put_object(Bucket=bucket, Key="legacy", Body=b"old")
+    owner.put_bucket_acl(Bucket=bucket, ACL="private")
+    owner.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    with pytest.raises(ClientError) as e:
+        second.get_object(Bucket=bucket, Key="legacy")
+    assert error(e)[:2] == (403, "AccessDenied")
+    owner.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": account_id_of(SECOND_ID)}, "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert second.get_object(Bucket=bucket, Key="legacy")["Body"].read() == b"old"
+    assert owner.get_object(Bucket=bucket, Key="legacy")["Body"].read() == b"old"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import urllib.request
 import uuid
 
@@ -24,7 +25,7 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from support import start_server
-from test_acl_access import ALL_USERS, OWNER_ID, USER_ARGS, make_client
+from test_acl_access import ALL_USERS, OWNER_ID, SECOND_ID, USER_ARGS, make_client
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
@@ -188,3 +189,22 @@ def test_post_object_with_public_acl(owner):
                                            ("file", ("f.txt", b"x"))], timeout=10)
         doc = etree.fromstring(r.content)
         assert (r.status_code, doc.findtext("Code")) == expected
+
+
+def test_restrict_public_buckets_voids_the_policy_not_the_acl(owner, second, anonymous):
+    """With a public bucket policy, RestrictPublicBuckets "blocks public and cross-account access
+    derived from" the policy (access-control-block-public-access.html): anonymous loses what the
+    policy gave, and the second user keeps the READ its ACL grant gives it."""
+    bucket = new_bucket(owner)
+    owner.put_bucket_acl(Bucket=bucket, GrantFullControl=f"id={OWNER_ID}", GrantRead=f"id={SECOND_ID}")
+    owner.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
+        "Resource": f"arn:aws:s3:::{bucket}"}]}))
+    assert anonymous.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    owner.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "RestrictPublicBuckets": True})
+    with pytest.raises(ClientError) as e:
+        anonymous.list_objects_v2(Bucket=bucket)
+    assert error(e)[:2] == (403, "AccessDenied")
+    assert second.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert owner.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
