@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from s3mock import version_ids
 from s3mock.auth import policy
 from s3mock.auth.policy_conditions import normalize_key
 from s3mock.auth.identity import ANONYMOUS, Principal
@@ -84,6 +85,18 @@ def _context(query, principal: Principal, bucket_owner: str, obj: ObjectMeta | N
     return known.get, given
 
 
+def _version(store: Store, bucket: str, key: str, version: str,
+             current: ObjectMeta | None) -> ObjectMeta | None:
+    """The version a versionId names, whose own ACL and tags decide, as on the request path
+    (access.py's _version); None (a missing key) for a marker or an id not there."""
+    if current is not None and current.version_id == version:
+        return current
+    if not version_ids.valid(version):
+        return None
+    meta = store.get_version(bucket, key, version)
+    return None if meta is None or meta.delete_marker else meta
+
+
 def explain(settings: Settings, store: Store, query) -> tuple[int, dict]:
     """(HTTP status, JSON-ready answer)."""
     try:
@@ -99,6 +112,8 @@ def explain(settings: Settings, store: Store, query) -> tuple[int, dict]:
         return 404, {"error": f"no bucket {name!r}"}
     key = query.get("key") or None
     obj = store.get_object(b.name, key) if key else None
+    if key and "versionId" in query and b.versioning is not None:
+        obj = _version(store, b.name, key, query["versionId"], obj)
     keys, given = _context(query, principal, b.owner, obj)
     perm = _PERM.get(op, Perm.OWNER)
     target = obj if obj is not None and op in OBJECT_ACL_OPS else b
