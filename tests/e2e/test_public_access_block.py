@@ -4,8 +4,8 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-publi
 
 "Public" for an ACL: any grant to AllUsers or AuthenticatedUsers. BlockPublicAcls refuses a
 request that sets one (403 AccessDenied); IgnorePublicAcls keeps existing ones from granting.
-BlockPublicPolicy and RestrictPublicBuckets are stored and returned (bucket policies are not
-built yet).
+BlockPublicPolicy and RestrictPublicBuckets act on bucket policies (tested in
+test_bucket_policy_access.py) and are stored and returned here.
 """
 
 from __future__ import annotations
