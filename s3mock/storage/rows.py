@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS completed_uploads(
   mtime REAL NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads(mtime);
 CREATE TABLE IF NOT EXISTS bucket_tags(name TEXT PRIMARY KEY, tags TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bucket_documents(
+  name TEXT NOT NULL, kind TEXT NOT NULL, document BLOB NOT NULL,
+  PRIMARY KEY(name, kind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 

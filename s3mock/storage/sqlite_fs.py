@@ -220,6 +220,7 @@ class SqliteStore(Uploads, Versions):
             self.db.execute("DELETE FROM uploads WHERE bucket=?", (name,))
             self.db.execute("DELETE FROM completed_uploads WHERE bucket=?", (name,))
             self.db.execute("DELETE FROM bucket_tags WHERE name=?", (name,))
+            self.db.execute("DELETE FROM bucket_documents WHERE name=?", (name,))
             self.db.execute("DELETE FROM buckets WHERE name=?", (name,))
         self.blobs.unlink(blobs)
         return True
@@ -229,6 +230,25 @@ class SqliteStore(Uploads, Versions):
         with self._bucket_write(name):
             self.db.execute(f"UPDATE buckets SET {cols}, version=version+1 WHERE name=?",
                             (*values.values(), name))
+
+    def get_bucket_document(self, name: str, kind: str) -> bytes | None:
+        """A bucket configuration kept as the document it was given (kind: "website",
+        "notification", "logging", ...), or None when the bucket has none (not cached: a caller on
+        the request path keeps what it parsed, keyed by the bucket row's version)."""
+        row = self.db.execute("SELECT document FROM bucket_documents WHERE name=? AND kind=?",
+                              (name, kind)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def set_bucket_document(self, name: str, kind: str, document: bytes | None) -> None:
+        """Replace (None: delete) one configuration document; the bucket row's version moves, so
+        every worker's caches keyed by it see the change on their next request."""
+        with self._bucket_write(name):
+            if document is None:
+                self.db.execute("DELETE FROM bucket_documents WHERE name=? AND kind=?", (name, kind))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO bucket_documents(name, kind, document) "
+                                "VALUES (?, ?, ?)", (name, kind, document))
+            self.db.execute("UPDATE buckets SET version=version+1 WHERE name=?", (name,))
 
     def get_bucket_tags(self, name: str) -> dict[str, str] | None:
         """The bucket's tag set, or None when it has none (not cached: no request path reads it)."""

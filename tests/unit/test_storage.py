@@ -191,6 +191,26 @@ def test_bucket_policy_is_kept_and_a_data_dir_from_before_policies_is_upgraded(t
         upgraded.close()
 
 
+def test_bucket_documents_are_kept_per_kind_and_go_with_the_bucket(tmp_path, store):
+    assert store.get_bucket_document("b", "website") is None
+    version = store.get_bucket("b").version
+    store.set_bucket_document("b", "website", b"<WebsiteConfiguration/>")
+    store.set_bucket_document("b", "logging", b"<BucketLoggingStatus/>")
+    assert store.get_bucket("b").version == version + 2      # caches keyed by it see the change
+    store.close()
+    again = SqliteStore(tmp_path / "data", render)
+    try:
+        assert again.get_bucket_document("b", "website") == b"<WebsiteConfiguration/>"
+        again.set_bucket_document("b", "website", None)
+        assert again.get_bucket_document("b", "website") is None
+        assert again.get_bucket_document("b", "logging") == b"<BucketLoggingStatus/>"
+        assert again.delete_bucket("b")
+        again.create_bucket(Bucket("b", 1.0, "owner", "us-east-1"))
+        assert again.get_bucket_document("b", "logging") is None     # a new bucket starts bare
+    finally:
+        again.close()
+
+
 def test_replace_and_delete_drop_old_blobs(store):
     first = put_bytes(store, "k", b"one")
     second = put_bytes(store, "k", b"two")
