@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from s3mock import access_explain, cors_http, seed
+from s3mock import access_explain, console, cors_http, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
 from s3mock.request.access import authorize_tooling
 from s3mock.request.exchange import EXCHANGE
@@ -78,3 +78,19 @@ ADMIN = {
     ("GET", "/minio/health/live"): minio_live,
     ("HEAD", "/minio/health/live"): minio_live,
 }
+
+# Tooling answered for a path and everything under it (PREFIX, PREFIX/...; any method: the handler
+# decides), looked up only when no exact pair above matches.
+ADMIN_PREFIXES: tuple[tuple[str, object], ...] = (
+    (console.PREFIX, console.serve),
+)
+
+
+def tooling(method: str, path: str):
+    """The handler of a tooling path: an exact (method, path) pair, else a prefix route; or None."""
+    handler = ADMIN.get((method, path))
+    if handler is None:
+        for prefix, candidate in ADMIN_PREFIXES:
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                return candidate
+    return handler

@@ -22,7 +22,7 @@ from s3mock.handlers import load_all
 from s3mock.request.exchange import EXCHANGE, Exchange
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import authorize
-from s3mock.admin import ADMIN, STARTED_AT
+from s3mock.admin import ADMIN, STARTED_AT, tooling
 from s3mock.operations import Op, Resolved, query_names, resolve, split_absolute
 from s3mock.storage.sqlite_fs import SqliteStore
 
@@ -165,7 +165,7 @@ class Service:
         store = self.store
         assert store is not None
         if resolved is None:
-            admin = ADMIN.get((request.method, ex.path))
+            admin = tooling(request.method, ex.path or "")
             if admin is None:
                 raise S3Error("NotImplemented")
             return await admin(request, self.settings, store, self.cors_cache)

@@ -50,6 +50,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--object-ownership", choices=["ObjectWriter", "BucketOwnerPreferred",
                                                   "BucketOwnerEnforced"],
                    help="new buckets' Object Ownership (default ObjectWriter; S3's is BucketOwnerEnforced)")
+    p.add_argument("--console", choices=["on", "off"],
+                   help="the web console at /_s3mock/console/ (default on)")
     p.add_argument("--endpoint", help="health: the server to ask (default: --host and --port)")
     return p
 

@@ -134,6 +134,7 @@ class Settings:
     # New buckets' Object Ownership when CreateBucket names none. S3's own default is
     # BucketOwnerEnforced (ACLs disabled) since April 2023; ObjectWriter keeps ACLs working.
     object_ownership: str = "ObjectWriter"
+    console: str = "on"         # the web console at /_s3mock/console/ (console.py): on or off
 
     @property
     def owner(self) -> User:
@@ -158,7 +159,7 @@ class Settings:
 FIELDS: dict[str, object] = {
     "host": str, "port": int, "data_dir": Path, "domain": str, "region": str, "auth": str,
     "access_key": str, "secret_key": str, "users": None, "config": Path, "workers": int,
-    "log_format": str, "buckets": None, "object_ownership": str,
+    "log_format": str, "buckets": None, "object_ownership": str, "console": None,
 }
 
 
@@ -184,6 +185,9 @@ def _convert(name: str, value: object, base: Path | None = None) -> object:
             return specs
     except (TypeError, KeyError):   # a TOML entry of the wrong shape
         raise ConfigError(f"invalid value for {name}: {value!r}") from None
+    if name == "console":     # TOML may say true/false; flags and the environment on/off
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) \
+            else str(value).strip().lower()
     conv = FIELDS[name]
     try:
         if conv is int and isinstance(value, (bool, float)):
@@ -241,6 +245,8 @@ def validate(s: Settings) -> Settings:
     if s.object_ownership not in ("ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"):
         raise ConfigError(f"invalid object ownership {s.object_ownership!r}: must be ObjectWriter, "
                           "BucketOwnerPreferred or BucketOwnerEnforced")
+    if s.console not in ("on", "off"):
+        raise ConfigError(f"invalid console {s.console!r}: must be on or off")
     if s.workers < 1:
         raise ConfigError(f"invalid workers {s.workers}: must be at least 1")
     keys = [u.access_key for u in s.all_users]

@@ -21,8 +21,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                                           "s3mock.listing_entry")),
     ("request plumbing", ("s3mock.request", "s3mock.cors_http")),
     ("operations", ("s3mock.handlers",)),
-    ("the app", ("s3mock.app", "s3mock.admin", "s3mock.access_explain", "s3mock.access_log",
-                 "s3mock.shutdown")),
+    ("the app", ("s3mock.app", "s3mock.admin", "s3mock.console", "s3mock.access_explain",
+                 "s3mock.access_log", "s3mock.shutdown")),
     # The package itself is the public face: s3mock.running() is the testing module's.
     ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__")),
 ]
