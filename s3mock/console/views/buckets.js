@@ -25,8 +25,9 @@ const CORS_SAMPLE = `<CORSConfiguration>
 
 async function renderBuckets(container) {
   const error = el("p", { class: "form-error", dataTest: "create-error", role: "alert", hidden: true });
+  // No pattern attribute: CreateBucket itself judges the name, and its error is shown.
   const name = el("input", { name: "bucket", placeholder: "my-bucket", required: true, dataTest: "create-name",
-    pattern: "[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]", title: "3-63 characters: lower-case letters, digits, dots and hyphens" });
+    title: "3-63 characters: lower-case letters, digits, dots and hyphens" });
   const acl = el("select", { name: "acl", dataTest: "create-acl" }, CANNED.map((c) => el("option", { value: c }, c)));
   const form = el("form", { class: "inline", dataTest: "create-form" },
     el("label", {}, "New bucket", name), el("label", {}, "Canned ACL", acl),

@@ -1,0 +1,74 @@
+"""Driving the web console (/_s3mock/console/) in headless Chromium: the browser fixture, opening
+the console on a live server, and strict-mode sign-in. Shared by the console's test files.
+
+Needs Debian's `chromium` and `pip install playwright`; skips without them, fails when
+S3MOCK_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e import browser_helpers as bh
+
+REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
+CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
+       "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'none'")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    why = bh.browser_unavailable()
+    if why is not None:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = bh.launch(pw)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context (own storage, cache) per test; JavaScript errors are collected on
+    each page as `page.js_errors` and any alert() as `page.dialogs`."""
+    ctx = browser.new_context()
+    ctx.set_default_timeout(bh.ACTION_TIMEOUT_MS)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def console_url(server, hash: str = "#/") -> str:
+    return f"{server.endpoint}/_s3mock/console/{hash}"
+
+
+def open_console(context, server, hash: str = "#/", wait: bool = True):
+    """A page on the console; waits until the first view has rendered (body[data-ready])."""
+    page = context.new_page()
+    page.js_errors = []
+    page.dialogs = []
+    page.on("pageerror", lambda e: page.js_errors.append(str(e)))
+
+    def on_dialog(d):
+        page.dialogs.append(d.message)
+        d.dismiss()
+    page.on("dialog", on_dialog)
+    page.response = page.goto(console_url(server, hash))
+    if wait:
+        page.wait_for_selector("body[data-ready='1']")
+    return page
+
+
+def sign_in(page, access_key: str, secret_key: str) -> None:
+    page.fill("[data-test=signin-access-key]", access_key)
+    page.fill("[data-test=signin-secret-key]", secret_key)
+    page.click("[data-test=signin-submit]")
