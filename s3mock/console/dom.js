@@ -95,3 +95,22 @@ export function confirmDialog({ title, body = [], confirmLabel = "Delete", dange
     dialog.showModal();
   });
 }
+
+// XML text indented for reading (elements holding only text stay on one line); the text as
+// given when it does not parse.
+export function prettyXml(text) {
+  const doc = new DOMParser().parseFromString(text, "application/xml");
+  if (doc.getElementsByTagName("parsererror").length) return text;
+  const esc = (s) => s.replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" }[c]));
+  const attrs = (node) => Array.from(node.attributes, (a) => ` ${a.name}="${esc(a.value).replace(/"/g, "&quot;")}"`).join("");
+  const walk = (node, depth) => {
+    const pad = "  ".repeat(depth);
+    const kids = Array.from(node.childNodes).filter((c) => c.nodeType === 1 || (c.nodeType === 3 && c.textContent.trim()));
+    if (!kids.some((c) => c.nodeType === 1)) {
+      return `${pad}<${node.nodeName}${attrs(node)}>${esc(node.textContent)}</${node.nodeName}>`;
+    }
+    const inner = kids.filter((c) => c.nodeType === 1).map((c) => walk(c, depth + 1)).join("\n");
+    return `${pad}<${node.nodeName}${attrs(node)}>\n${inner}\n${pad}</${node.nodeName}>`;
+  };
+  return walk(doc.documentElement, 0);
+}

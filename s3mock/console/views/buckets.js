@@ -2,7 +2,7 @@
 // (CORS editor, ACL, and read-only versioning, tags and policy).
 
 import { href, registerView } from "../app.js";
-import { clear, confirmDialog, el, errorText, formatDate, toast } from "../dom.js";
+import { clear, confirmDialog, el, errorText, formatDate, prettyXml, toast } from "../dom.js";
 import { s3 } from "../s3.js";
 
 const CANNED = ["private", "public-read", "public-read-write", "authenticated-read"];
@@ -191,7 +191,7 @@ async function corsEditor(bucket) {
   const status = el("p", { class: "muted", dataTest: "cors-status" }, current ? "" : "No CORS configuration: browsers on other origins are refused. A sample to start from:");
   const error = el("p", { class: "form-error", dataTest: "cors-error", role: "alert", hidden: true });
   const editor = el("textarea", { dataTest: "cors-editor", spellcheck: "false", "aria-label": "CORS configuration XML" });
-  editor.value = current || CORS_SAMPLE;
+  editor.value = current ? prettyXml(current) : CORS_SAMPLE;
   const save = async () => {
     error.hidden = true;
     try {

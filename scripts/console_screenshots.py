@@ -1,0 +1,136 @@
+"""Screenshots of the web console for the README: starts s3mock on a temporary data directory,
+seeds a little data, drives headless Chromium and writes one PNG per entry of SHOTS into
+docs/console/.
+
+    python scripts/console_screenshots.py [--only NAME ...] [--out docs/console]
+
+Needs Debian's chromium (or S3MOCK_CHROMIUM) and playwright. To add a view's shot, append a
+Shot(name, hash, setup) to SHOTS: `setup(page, s3)` runs after the view has rendered (click,
+fill, open a dialog...) and may seed more data with the boto3 client `s3`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import boto3
+from botocore.config import Config
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("S3MOCK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 800}
+START_TIMEOUT = 20.0
+
+
+@dataclass
+class Shot:
+    name: str                                       # docs/console/<name>.png
+    hash: str                                       # the console's route, e.g. "#/b/photos?settings"
+    setup: Callable | None = None                   # setup(page, s3) before the picture
+    full_page: bool = False
+
+
+def seed(s3) -> None:
+    """The data every shot sees."""
+    s3.create_bucket(Bucket="photos", ACL="public-read")
+    s3.put_bucket_versioning(Bucket="photos", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_tagging(Bucket="photos", Tagging={"TagSet": [
+        {"Key": "team", "Value": "web"}, {"Key": "env", "Value": "dev"}]})
+    s3.put_bucket_cors(Bucket="photos", CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["http://localhost:5173"], "AllowedMethods": ["GET", "PUT"],
+        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    s3.put_bucket_policy(Bucket="photos", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::photos/*"}]}))
+    for key in ("2026/beach.jpg", "2026/mountains.jpg", "2026/notes/trip.md", "avatar.png"):
+        s3.put_object(Bucket="photos", Key=key, Body=b"\x89PNG..." * 100)
+    s3.create_bucket(Bucket="uploads")
+    for i in range(3):
+        s3.put_object(Bucket="uploads", Key=f"incoming/report-{i}.csv", Body=b"a,b\n1,2\n" * 50)
+    s3.create_bucket(Bucket="logs")
+
+
+def open_delete_dialog(page, s3) -> None:
+    page.click("[data-test=bucket-row][data-bucket='uploads'] [data-test=bucket-delete]")
+    page.wait_for_selector("[data-test=confirm-dialog]")
+
+
+SHOTS: list[Shot] = [
+    Shot("buckets", "#/"),
+    Shot("bucket-delete", "#/", open_delete_dialog),
+    Shot("bucket-settings", "#/b/photos?settings", full_page=True),
+]
+
+
+def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "s3mock", "--port", "0", "--data-dir", data_dir],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={k: v for k, v in os.environ.items() if not k.startswith("S3MOCK_")})
+    endpoint = None
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(r"serving (http://\S+) ", line)
+        endpoint = m.group(1) if m else endpoint
+        if line.strip() == "Ready." and endpoint:
+            return proc, endpoint
+    proc.kill()
+    raise SystemExit("s3mock did not start")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args.add_argument("--only", nargs="*", help="shot names (default: all)")
+    args.add_argument("--out", default=str(REPO / "docs" / "console"))
+    opts = args.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="s3mock-shots-") as data_dir:
+        proc, endpoint = start_server(data_dir)
+        try:
+            s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test",
+                              aws_secret_access_key="test", region_name="us-east-1",
+                              config=Config(s3={"addressing_style": "path"}))
+            seed(s3)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    for shot in SHOTS:
+                        if opts.only and shot.name not in opts.only:
+                            continue
+                        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+                        page = context.new_page()
+                        page.goto(f"{endpoint}/_s3mock/console/{shot.hash}")
+                        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+                        if shot.setup is not None:
+                            shot.setup(page, s3)
+                        page.wait_for_timeout(300)      # let the last paint settle
+                        path = out / f"{shot.name}.png"
+                        page.screenshot(path=str(path), full_page=shot.full_page)
+                        print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+                        context.close()
+                finally:
+                    browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
