@@ -171,3 +171,17 @@ def test_console_setting_refuses_other_values():
     from s3mock.config import ConfigError
     with pytest.raises(ConfigError, match="invalid console 'maybe': must be on or off"):
         load({}, environ={"S3MOCK_CONSOLE": "maybe"})
+
+
+def test_the_wheel_ships_every_console_file():
+    """pyproject's package data names every file the console serves (a wheel built from it was
+    checked to hold them: setuptools copies exactly what these globs match)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+    root = Path(console.__file__).parent
+    with open(root.parent / "pyproject.toml", "rb") as f:
+        globs = tomllib.load(f)["tool"]["setuptools"]["package-data"]["s3mock"]
+    for name, path in console.FILES.items():
+        rel = path.relative_to(root).as_posix()
+        assert any(fnmatch.fnmatch(rel, g) and rel.count("/") == g.count("/") for g in globs), rel
