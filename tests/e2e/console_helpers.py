@@ -1,38 +1,18 @@
-"""Driving the web console (/_s3mock/console/) in headless Chromium: the browser fixture, opening
-the console on a live server, and strict-mode sign-in. Shared by the console's test files.
-
-Needs Debian's `chromium` and `pip install playwright`; skips without them, fails when
-S3MOCK_REQUIRE_BROWSER=1 (CI).
+"""Driving the web console (/_s3mock/console/) in headless Chromium: a fresh context per test,
+opening the console on a live server, and strict-mode sign-in. Shared by the console's test files;
+the `browser` fixture is tests/e2e/conftest.py's (skips without chromium, fails with
+S3MOCK_REQUIRE_BROWSER=1).
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 from tests.e2e import browser_helpers as bh
 
-REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'none'")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    why = bh.browser_unavailable()
-    if why is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = bh.launch(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from support import client, start_server
-from tests.e2e.console_helpers import browser, context, open_console, sign_in  # noqa: F401
+from tests.e2e.console_helpers import context, open_console, sign_in  # noqa: F401
 
 SECRET = "client-secret-77"
 MiB = 1024 * 1024

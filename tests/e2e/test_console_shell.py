@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from support import client, start_server
 from tests.e2e import browser_helpers as bh
-from tests.e2e.console_helpers import CSP, browser, context, open_console, sign_in  # noqa: F401
+from tests.e2e.console_helpers import CSP, context, open_console, sign_in  # noqa: F401
 
 STRICT_SECRET = "console-secret-3f9a"
 CORS_XML = ("<CORSConfiguration><CORSRule><AllowedOrigin>http://localhost:5173</AllowedOrigin>"
