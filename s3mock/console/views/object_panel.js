@@ -3,8 +3,8 @@
 // x-amz-checksum-mode: ENABLED, so checksums show), user metadata, checksums, ACL, tags and, when
 // the bucket has versioning, the key's versions. Every value is rendered as text by el().
 
-import { el, clear, formatBytes, formatDate, toast } from "../dom.js";
-import { s3 } from "../s3.js";
+import { el, clear, errorText, formatBytes, formatDate, toast } from "../dom.js";
+import { objectPath, s3 } from "../s3.js";
 
 export const EXPIRIES = [[900, "15 minutes"], [3600, "1 hour"], [86400, "1 day"], [604800, "7 days"]];
 const PREVIEW_MAX = 1024 * 1024;
@@ -49,8 +49,8 @@ function section(title, testName) {
   return { node, fill: (...children) => { clear(body); body.append(...children); } };
 }
 
-function errorText(err) {
-  return el("p", { class: "error" }, `${err.code || err.name || "Error"}: ${err.message}`);
+function failure(err) {
+  return el("p", { class: "error", "data-test": "section-error" }, errorText(err));
 }
 
 // Runs load() and puts its nodes (or the error S3 gave) in the section.
@@ -59,48 +59,18 @@ async function fillSection(sec, load) {
     const out = await load();
     sec.fill(...(Array.isArray(out) ? out : [out]));
   } catch (err) {
-    sec.fill(errorText(err));
+    sec.fill(failure(err));
   }
 }
 
-function childText(node, name) {
-  const found = [...node.children].find((c) => c.localName === name);
-  return found ? found.textContent : "";
+function grantee(g) {
+  return g.uri || g.displayName || g.id || g.email || "";
 }
 
-function grantsOf(doc) {
-  return [...doc.getElementsByTagNameNS("*", "Grant")].map((g) => {
-    const grantee = [...g.children].find((c) => c.localName === "Grantee");
-    const who = grantee ? (childText(grantee, "URI") || childText(grantee, "DisplayName") ||
-      childText(grantee, "ID") || childText(grantee, "EmailAddress")) : "";
-    return [who, childText(g, "Permission")];
-  });
-}
-
-function tagsOf(doc) {
-  return [...doc.getElementsByTagNameNS("*", "Tag")].map((t) => [childText(t, "Key"), childText(t, "Value")]);
-}
-
-function versionsOf(doc, key) {
-  const out = [];
-  for (const node of doc.documentElement ? doc.documentElement.children : []) {
-    if (node.localName !== "Version" && node.localName !== "DeleteMarker") continue;
-    if (childText(node, "Key") !== key) continue;
-    const marker = node.localName === "DeleteMarker";
-    out.push(el("tr", { "data-test": "version-row" },
-      el("td", {}, childText(node, "VersionId")), el("td", {}, childText(node, "IsLatest") === "true" ? "latest" : ""),
-      el("td", {}, marker ? "delete marker" : formatBytes(Number(childText(node, "Size")))),
-      el("td", {}, formatDate(childText(node, "LastModified")))));
-  }
-  return out;
-}
-
-function encodeKey(key) {
-  return key.split("/").map(encodeURIComponent).join("/");
-}
-
-function sub(bucket, key, name) {
-  return s3.request("GET", `/${encodeURIComponent(bucket)}/${encodeKey(key)}`, { query: { [name]: "" } });
+function versionRows(versions, key) {
+  return versions.filter((v) => v.key === key).map((v) => el("tr", { "data-test": "version-row" },
+    el("td", {}, v.versionId), el("td", {}, v.isLatest ? "latest" : ""),
+    el("td", {}, v.deleteMarker ? "delete marker" : formatBytes(v.size)), el("td", {}, formatDate(v.lastModified))));
 }
 
 async function preview(bucket, key, head) {
@@ -149,7 +119,7 @@ function presignControls(bucket, key) {
         toast("Presigned URL shown (the clipboard is not available here)", "info");
       }
     } catch (err) {
-      toast(`${err.code || "Error"}: ${err.message}`, "error");
+      toast(errorText(err), "error");
     }
   });
   return el("div", { class: "presign" }, select, button, output);
@@ -188,10 +158,10 @@ export async function showObject(panel, bucket, key, onClose) {
 
   let head;
   try {
-    head = (await s3.request("HEAD", `/${encodeURIComponent(bucket)}/${encodeKey(key)}`,
+    head = (await s3.request("HEAD", objectPath(bucket, key),
       { headers: { "x-amz-checksum-mode": "ENABLED" } })).headers;
   } catch (err) {
-    for (const s of [secs.preview, secs.headers, secs.metadata, secs.checksums]) s.fill(errorText(err));
+    for (const s of [secs.preview, secs.headers, secs.metadata, secs.checksums]) s.fill(failure(err));
   }
   const work = [];
   if (head) {
@@ -205,19 +175,17 @@ export async function showObject(panel, bucket, key, onClose) {
     work.push(fillSection(secs.preview, () => preview(bucket, key, head)));
   }
   work.push(fillSection(secs.acl, async () => {
-    const res = await sub(bucket, key, "acl");
-    const owner = res.xml.getElementsByTagNameNS("*", "Owner")[0];
-    return [el("p", { "data-test": "acl-owner" }, `Owner: ${owner ? (childText(owner, "DisplayName") || childText(owner, "ID")) : "?"}`),
-      table("acl", grantsOf(res.xml), "No grants.")];
+    const acl = await s3.getObjectAcl(bucket, key);
+    return [el("p", { "data-test": "acl-owner" }, `Owner: ${acl.owner.displayName || acl.owner.id || "?"}`),
+      table("acl", acl.grants.map((g) => [grantee(g), g.permission]), "No grants.")];
   }));
-  work.push(fillSection(secs.tags, async () => table("tag", tagsOf((await sub(bucket, key, "tagging")).xml), "No tags.")));
+  work.push(fillSection(secs.tags, async () =>
+    table("tag", (await s3.getObjectTagging(bucket, key)).map((t) => [t.key, t.value]), "No tags.")));
   work.push(fillSection(secs.versions, async () => {
-    const v = await s3.request("GET", `/${encodeURIComponent(bucket)}`, { query: { versioning: "" } });
-    const status = v.xml ? [...v.xml.getElementsByTagNameNS("*", "Status")].map((n) => n.textContent)[0] : "";
+    const { status } = await s3.getBucketVersioning(bucket);
     if (!status) return el("p", { class: "muted", "data-test": "versions-off" }, "Versioning is not enabled on this bucket.");
-    const res = await s3.request("GET", `/${encodeURIComponent(bucket)}`,
-      { query: { versions: "", prefix: key, "max-keys": "100" } });
-    const rows = versionsOf(res.xml, key);
+    // One page of versions under the key as a prefix: keys that only start with it are filtered out.
+    const rows = versionRows((await s3.listObjectVersions(bucket, { prefix: key, maxKeys: 100 })).versions, key);
     return [el("p", { class: "muted" }, `Versioning: ${status}`),
       rows.length ? el("table", { class: "kv", "data-test": "versions" }, el("tbody", {}, ...rows))
         : el("p", { class: "muted" }, "No versions.")];

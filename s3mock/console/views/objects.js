@@ -5,7 +5,7 @@
 // Keys are hostile: every string reaches the page through dom.js's el() as text.
 
 import { registerView } from "../app.js";
-import { el, clear, formatBytes, formatDate, toast } from "../dom.js";
+import { el, clear, confirmDialog, errorText, formatBytes, formatDate, toast } from "../dom.js";
 import { s3 } from "../s3.js";
 import { showObject, downloadObject } from "./object_panel.js";
 import { uploader } from "./upload.js";
@@ -38,22 +38,11 @@ function breadcrumbs(bucket, prefix) {
 
 // A confirmation that names every key to be deleted; resolves true when confirmed.
 function confirmDelete(keys) {
-  return new Promise((resolve) => {
-    const yes = el("button", { type: "button", class: "danger", "data-test": "confirm-yes" },
-      `Delete ${keys.length}`);
-    const no = el("button", { type: "button", "data-test": "confirm-no" }, "Cancel");
-    const dialog = el("dialog", { class: "confirm", "data-test": "confirm-delete" },
-      el("p", {}, `Delete ${keys.length} object${keys.length === 1 ? "" : "s"}? This cannot be undone.`),
-      el("ul", { class: "confirm-keys" },
-        ...keys.map((k) => el("li", { "data-test": "confirm-key" }, k))),
-      el("div", { class: "actions" }, no, yes));
-    const done = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
-    on(yes, "click", () => done(true));
-    on(no, "click", () => done(false));
-    on(dialog, "cancel", () => done(false));
-    document.body.append(dialog);
-    dialog.showModal();
-  });
+  const n = keys.length;
+  return confirmDialog({ title: `Delete ${n} object${n === 1 ? "" : "s"}?`, confirmLabel: `Delete ${n}`,
+    body: [el("p", {}, "This cannot be undone."),
+      el("ul", { class: "confirm-keys", "data-test": "confirm-keys" },
+        ...keys.map((k) => el("li", { "data-test": "confirm-key" }, k)))] });
 }
 
 class ObjectsView {
@@ -81,7 +70,7 @@ class ObjectsView {
       if (e.key === "Enter") { clearTimeout(timer); this.setSearch(this.searchBox.value); }
     });
     this.deleteButton = on(el("button", { type: "button", class: "danger",
-      "data-test": "delete-selected", disabled: "" }, "Delete"), "click", () => this.deleteSelected());
+      "data-test": "delete-selected", disabled: true }, "Delete"), "click", () => this.deleteSelected());
     const refresh = on(el("button", { type: "button", "data-test": "refresh" }, "Refresh"),
       "click", () => this.load());
     this.status = el("span", { class: "status", "data-test": "list-status" });
@@ -141,7 +130,7 @@ class ObjectsView {
       if (seq !== this.seq) return;
       clear(this.body);
       this.body.append(el("tr", {}, el("td", { colspan: "6", class: "error", "data-test": "list-error" },
-        `${err.code || "Error"}: ${err.message}`)));
+        errorText(err))));
       this.table.setAttribute("data-state", "error");
       return;
     }
@@ -186,7 +175,7 @@ class ObjectsView {
     const name = on(el("button", { type: "button", class: "link", "data-test": "object-name" },
       o.key.slice(this.prefix.length) || o.key), "click", () => this.open(o.key));
     const download = on(el("button", { type: "button", "data-test": "object-download" }, "Download"),
-      "click", () => downloadObject(this.bucket, o.key).catch((e) => toast(String(e.message || e), "error")));
+      "click", () => downloadObject(this.bucket, o.key).catch((e) => toast(errorText(e), "error")));
     return el("tr", { "data-test": "object-row", "data-key": o.key },
       el("td", {}, check), el("td", {}, name), el("td", { class: "num" }, formatBytes(o.size)),
       el("td", {}, formatDate(o.lastModified)), el("td", {}, o.storageClass || ""),
@@ -221,7 +210,7 @@ class ObjectsView {
         toast(`Deleted ${keys.length} object${keys.length === 1 ? "" : "s"}`, "ok");
       }
     } catch (err) {
-      toast(`${err.code || "Error"}: ${err.message}`, "error");
+      toast(errorText(err), "error");
     }
     this.load();
   }

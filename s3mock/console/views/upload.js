@@ -2,7 +2,7 @@
 // file with a progress bar and a Cancel button. s3.upload does the transfer (one PUT, or
 // multipart for large files); cancelling aborts it, multipart upload included, so nothing stays.
 
-import { el, formatBytes, toast } from "../dom.js";
+import { el, errorText, formatBytes, toast } from "../dom.js";
 import { s3 } from "../s3.js";
 
 const PARALLEL = 3;   // files in flight at once; the rest wait their turn
@@ -48,7 +48,7 @@ async function run(bucket, job) {
     if (job.controller.signal.aborted || err.name === "AbortError") {
       setState(job, "cancelled", "cancelled");
     } else {
-      setState(job, "failed", `${err.code || err.name || "Error"}: ${err.message}`);
+      setState(job, "failed", errorText(err));
     }
   }
 }
