@@ -252,9 +252,12 @@ def test_cancel_large_upload_stores_nothing(console, s3, bucket, tmp_path):
     page.evaluate(WATCH_PROGRESS_JS)
     page.locator('[data-test="file-input"]').set_input_files(str(path))
     row = page.locator('[data-test="upload-row"][data-key="huge.bin"]')
-    page.wait_for_function("window.__progress.some(([v]) => v > 9 * 1024 * 1024)", timeout=60_000)
+    page.wait_for_function("() => window.__progress.some(([v]) => v > 9 * 1024 * 1024)", timeout=60_000)
+    # The first 8 MiB part is stored, so there is a multipart upload for the cancel to abort.
+    assert len(s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
     row.locator('[data-test="upload-cancel"]').click()
     expect(row).to_have_attribute("data-state", "cancelled", timeout=30_000)
+    assert max(v for v, _ in page.evaluate("window.__progress")) < 40 * MIB     # stopped mid-way
     assert missing(s3, bucket, "huge.bin")
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []   # aborted, not left
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

@@ -4,7 +4,7 @@
 // A bucket of any size costs one page per view: nothing here lists a bucket whole.
 // Keys are hostile: every string reaches the page through dom.js's el() as text.
 
-import { registerView } from "../app.js";
+import { href, registerView } from "../app.js";
 import { el, clear, confirmDialog, errorText, formatBytes, formatDate, toast } from "../dom.js";
 import { s3 } from "../s3.js";
 import { showObject, downloadObject } from "./object_panel.js";
@@ -12,12 +12,6 @@ import { uploader } from "./upload.js";
 
 const PAGE_SIZE = 100;
 const SEARCH_DELAY_MS = 250;
-
-// The hash of a prefix in a bucket; each segment encoded so any key character survives the trip.
-export function objectsHref(bucket, prefix) {
-  return "#/b/" + encodeURIComponent(bucket) + "/" +
-    prefix.split("/").map(encodeURIComponent).join("/");
-}
 
 function on(node, event, fn) {
   node.addEventListener(event, fn);
@@ -27,11 +21,11 @@ function on(node, event, fn) {
 function breadcrumbs(bucket, prefix) {
   const nav = el("nav", { class: "breadcrumbs", "data-test": "breadcrumbs" },
     el("a", { href: "#/", "data-test": "crumb" }, "Buckets"), " / ",
-    el("a", { href: objectsHref(bucket, ""), "data-test": "crumb" }, bucket));
+    el("a", { href: href.objects(bucket, ""), "data-test": "crumb" }, bucket));
   const parts = prefix.split("/").slice(0, -1);
   parts.forEach((part, i) => {
     const upTo = parts.slice(0, i + 1).join("/") + "/";
-    nav.append(" / ", el("a", { href: objectsHref(bucket, upTo), "data-test": "crumb" }, part));
+    nav.append(" / ", el("a", { href: href.objects(bucket, upTo), "data-test": "crumb" }, part));
   });
   return nav;
 }
@@ -146,7 +140,7 @@ class ObjectsView {
     for (const p of res.prefixes) {
       const name = p.slice(this.prefix.length);
       this.body.append(el("tr", { class: "prefix", "data-test": "prefix-row", "data-prefix": p },
-        el("td", {}), el("td", {}, el("a", { href: objectsHref(this.bucket, p),
+        el("td", {}), el("td", {}, el("a", { href: href.objects(this.bucket, p),
           "data-test": "prefix-link" }, name)),
         el("td", {}, ""), el("td", {}, ""), el("td", {}, ""), el("td", {}, "")));
     }
