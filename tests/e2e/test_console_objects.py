@@ -263,15 +263,16 @@ def test_cancel_large_upload_stores_nothing(console, s3, bucket, tmp_path):
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
-def test_download_via_presigned_link(console, s3, bucket):
+@pytest.mark.parametrize("name", ["data.bin", "a b+c%25&d=e;f.bin"])
+def test_download_via_presigned_link(console, s3, bucket, name):
     body = os.urandom(300_000)
-    s3.put_object(Bucket=bucket, Key="dl/data.bin", Body=body)
+    s3.put_object(Bucket=bucket, Key=f"dl/{name}", Body=body)
     console.open(bucket, "dl/")
     page = console.page
     with page.expect_download() as info:
-        page.locator(f'{ROW}[data-key="dl/data.bin"] [data-test="object-download"]').click()
+        page.locator(ROW).filter(has_text=name).locator('[data-test="object-download"]').click()
     download = info.value
-    assert download.suggested_filename == "data.bin"
+    assert download.suggested_filename == name
     assert "X-Amz-Signature=" in download.url
     with open(download.path(), "rb") as f:
         assert f.read() == body
@@ -379,9 +380,18 @@ def test_side_panel_lists_versions(console, s3, bucket):
 def test_hostile_key_is_text(console, s3, bucket):
     s3.put_object(Bucket=bucket, Key=HOSTILE, Body=b"<script>alert(2)</script>", ContentType="text/html",
                   Metadata={"x": "<img src=y onerror=alert(3)>"})
+    s3.put_object(Bucket=bucket, Key=f"{HOSTILE}/inner.txt", Body=b"x")
     console.open(bucket)
     page = console.page
     expect(console.rows()).to_have_count(1)
+    expect(page.locator('[data-test="prefix-link"]')).to_have_text(f"{HOSTILE}/")
+    page.locator('[data-test="prefix-link"]').click()         # into the hostile "folder" and back
+    expect(page.locator('[data-test="crumb"]')).to_have_text(["Buckets", bucket, HOSTILE])
+    console.ready()
+    assert console.keys() == [f"{HOSTILE}/inner.txt"]
+    page.locator('[data-test="crumb"]', has_text=bucket).click()
+    expect(page.locator('[data-test="crumb"]')).to_have_count(2)
+    console.ready()
     assert console.keys() == [HOSTILE]
     assert page.locator(f'{ROW} [data-test="object-name"]').text_content() == HOSTILE
     panel = console.open_panel(HOSTILE)

@@ -38,7 +38,7 @@ function previewKind(key, contentType) {
 
 function table(testName, rows, empty) {
   if (!rows.length) return el("p", { class: "muted", "data-test": `${testName}-empty` }, empty);
-  return el("table", { class: "kv", "data-test": testName },
+  return el("table", { class: "props", "data-test": testName },
     el("tbody", {}, ...rows.map(([k, v]) => el("tr", { "data-test": `${testName}-row`, "data-name": k },
       el("th", {}, k), el("td", {}, v)))));
 }
@@ -105,7 +105,7 @@ function presignControls(bucket, key) {
     ...EXPIRIES.map(([s, label]) => el("option", { value: String(s) }, label)));
   const output = el("input", { type: "text", readonly: "", class: "presigned", "data-test": "presigned-url",
     "aria-label": "Presigned URL", hidden: "" });
-  const button = el("button", { type: "button", "data-test": "presign-copy" }, "Copy presigned URL");
+  const button = el("button", { type: "button", class: "button small", "data-test": "presign-copy" }, "Copy presigned URL");
   button.addEventListener("click", async () => {
     try {
       const url = await s3.presign("GET", bucket, key, Number(select.value));
@@ -135,12 +135,12 @@ export async function showObject(panel, bucket, key, onClose) {
   panel.setAttribute("data-seq", seq);
   panel.removeAttribute("data-state");
   panel.setAttribute("data-key", key);
-  const close = el("button", { type: "button", class: "close", "data-test": "panel-close", "aria-label": "Close" }, "×");
+  const close = el("button", { type: "button", class: "button small",  "data-test": "panel-close", "aria-label": "Close" }, "×");
   close.addEventListener("click", () => {
     for (const img of panel.querySelectorAll("img[src^='blob:']")) URL.revokeObjectURL(img.src);
     onClose();
   });
-  const download = el("a", { "data-test": "download-link", download: basename(key), class: "button" }, "Download");
+  const download = el("a", { "data-test": "download-link", download: basename(key), class: "button small" }, "Download");
   const secs = {
     preview: section("Preview", "panel-preview"),
     headers: section("Headers (HeadObject)", "panel-headers"),
@@ -187,7 +187,7 @@ export async function showObject(panel, bucket, key, onClose) {
     // One page of versions under the key as a prefix: keys that only start with it are filtered out.
     const rows = versionRows((await s3.listObjectVersions(bucket, { prefix: key, maxKeys: 100 })).versions, key);
     return [el("p", { class: "muted" }, `Versioning: ${status}`),
-      rows.length ? el("table", { class: "kv", "data-test": "versions" }, el("tbody", {}, ...rows))
+      rows.length ? el("table", { class: "props", "data-test": "versions" }, el("tbody", {}, ...rows))
         : el("p", { class: "muted" }, "No versions.")];
   }));
   await Promise.all(work);

@@ -11,6 +11,11 @@ import { showObject, downloadObject } from "./object_panel.js";
 import { uploader } from "./upload.js";
 
 const PAGE_SIZE = 100;
+
+// This view's own stylesheet, added once beside the shell's (the CSP allows 'self' styles only).
+if (!document.querySelector('link[data-style="objects"]')) {
+  document.head.append(el("link", { rel: "stylesheet", href: "views/objects.css", "data-style": "objects" }));
+}
 const SEARCH_DELAY_MS = 250;
 
 function on(node, event, fn) {
@@ -19,7 +24,7 @@ function on(node, event, fn) {
 }
 
 function breadcrumbs(bucket, prefix) {
-  const nav = el("nav", { class: "breadcrumbs", "data-test": "breadcrumbs" },
+  const nav = el("nav", { class: "crumbs", "data-test": "breadcrumbs" },
     el("a", { href: "#/", "data-test": "crumb" }, "Buckets"), " / ",
     el("a", { href: href.objects(bucket, ""), "data-test": "crumb" }, bucket));
   const parts = prefix.split("/").slice(0, -1);
@@ -63,14 +68,14 @@ class ObjectsView {
     on(this.searchBox, "keydown", (e) => {
       if (e.key === "Enter") { clearTimeout(timer); this.setSearch(this.searchBox.value); }
     });
-    this.deleteButton = on(el("button", { type: "button", class: "danger",
+    this.deleteButton = on(el("button", { type: "button", class: "button danger",
       "data-test": "delete-selected", disabled: true }, "Delete"), "click", () => this.deleteSelected());
-    const refresh = on(el("button", { type: "button", "data-test": "refresh" }, "Refresh"),
+    const refresh = on(el("button", { type: "button", class: "button", "data-test": "refresh" }, "Refresh"),
       "click", () => this.load());
     this.status = el("span", { class: "status", "data-test": "list-status" });
-    this.prev = on(el("button", { type: "button", "data-test": "page-prev" }, "Previous"),
+    this.prev = on(el("button", { type: "button", class: "button small", "data-test": "page-prev" }, "Previous"),
       "click", () => this.turn(-1));
-    this.next = on(el("button", { type: "button", "data-test": "page-next" }, "Next"),
+    this.next = on(el("button", { type: "button", class: "button small", "data-test": "page-next" }, "Next"),
       "click", () => this.turn(1));
     this.pageLabel = el("span", { "data-test": "page-number" });
     this.selectAll = on(el("input", { type: "checkbox", "data-test": "select-all",
@@ -78,7 +83,7 @@ class ObjectsView {
     this.body = el("tbody", {});
     this.table = el("table", { class: "objects", "data-test": "object-list", "data-state": "loading" },
       el("thead", {}, el("tr", {}, el("th", {}, this.selectAll), el("th", {}, "Name"),
-        el("th", {}, "Size"), el("th", {}, "Last modified"), el("th", {}, "Class"), el("th", {}, ""))),
+        el("th", { class: "num" }, "Size"), el("th", {}, "Last modified"), el("th", {}, "Class"), el("th", {}, ""))),
       this.body);
     this.panel = el("aside", { class: "side-panel", "data-test": "side-panel", hidden: "" });
     const upload = uploader({ bucket: this.bucket, prefix: () => this.prefix,
@@ -86,7 +91,7 @@ class ObjectsView {
     this.container.append(
       el("div", { class: "objects-view", "data-test": "objects-view" },
         el("div", { class: "objects-main" },
-          el("header", { class: "view-header" }, el("h2", {}, this.bucket),
+          el("header", { class: "page-head" }, el("h1", {}, this.bucket),
             breadcrumbs(this.bucket, this.prefix)),
           el("div", { class: "toolbar" }, this.searchBox, refresh, this.deleteButton, this.status),
           upload, this.table,
@@ -168,12 +173,12 @@ class ObjectsView {
     });
     const name = on(el("button", { type: "button", class: "link", "data-test": "object-name" },
       o.key.slice(this.prefix.length) || o.key), "click", () => this.open(o.key));
-    const download = on(el("button", { type: "button", "data-test": "object-download" }, "Download"),
+    const download = on(el("button", { type: "button", class: "button small", "data-test": "object-download" }, "Download"),
       "click", () => downloadObject(this.bucket, o.key).catch((e) => toast(errorText(e), "error")));
     return el("tr", { "data-test": "object-row", "data-key": o.key },
-      el("td", {}, check), el("td", {}, name), el("td", { class: "num" }, formatBytes(o.size)),
+      el("td", {}, check), el("td", { class: "name" }, name), el("td", { class: "num" }, formatBytes(o.size)),
       el("td", {}, formatDate(o.lastModified)), el("td", {}, o.storageClass || ""),
-      el("td", {}, download));
+      el("td", { class: "actions" }, download));
   }
 
   updateSelection() {

@@ -10,7 +10,7 @@ const PARALLEL = 3;   // files in flight at once; the rest wait their turn
 function uploadRow(key, file) {
   const bar = el("progress", { max: String(file.size || 1), value: "0", "data-test": "upload-progress" });
   const status = el("span", { class: "upload-status", "data-test": "upload-status" }, "queued");
-  const cancel = el("button", { type: "button", "data-test": "upload-cancel" }, "Cancel");
+  const cancel = el("button", { type: "button", class: "button small", "data-test": "upload-cancel" }, "Cancel");
   const row = el("li", { class: "upload", "data-test": "upload-row", "data-key": key, "data-state": "queued" },
     el("span", { class: "upload-name" }, key), el("span", { class: "muted" }, formatBytes(file.size)),
     bar, status, cancel);
