@@ -11,16 +11,15 @@ import { showObject, downloadObject } from "./object_panel.js";
 import { uploader } from "./upload.js";
 
 const PAGE_SIZE = 100;
+const SEARCH_DELAY_MS = 250;
 
 // This view's own stylesheet, added once beside the shell's (the CSP allows 'self' styles only).
 if (!document.querySelector('link[data-style="objects"]')) {
   document.head.append(el("link", { rel: "stylesheet", href: "views/objects.css", "data-style": "objects" }));
 }
-const SEARCH_DELAY_MS = 250;
 
-function on(node, event, fn) {
-  node.addEventListener(event, fn);
-  return node;
+function preventDefault(event) {
+  event.preventDefault();
 }
 
 function breadcrumbs(bucket, prefix) {
@@ -61,44 +60,41 @@ class ObjectsView {
     this.searchBox = el("input", { type: "search", placeholder: "Search by prefix",
       "data-test": "search", "aria-label": "Search by prefix", autocomplete: "off" });
     let timer = null;
-    on(this.searchBox, "input", () => {
+    this.searchBox.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(() => this.setSearch(this.searchBox.value), SEARCH_DELAY_MS);
     });
-    on(this.searchBox, "keydown", (e) => {
+    this.searchBox.addEventListener("keydown", (e) => {
       if (e.key === "Enter") { clearTimeout(timer); this.setSearch(this.searchBox.value); }
     });
-    this.deleteButton = on(el("button", { type: "button", class: "button danger",
-      "data-test": "delete-selected", disabled: true }, "Delete"), "click", () => this.deleteSelected());
-    const refresh = on(el("button", { type: "button", class: "button", "data-test": "refresh" }, "Refresh"),
-      "click", () => this.load());
+    this.deleteButton = el("button", { type: "button", class: "button danger", "data-test": "delete-selected",
+      disabled: true, onclick: () => this.deleteSelected() }, "Delete");
+    const refresh = el("button", { type: "button", class: "button", "data-test": "refresh",
+      onclick: () => this.load() }, "Refresh");
     this.status = el("span", { class: "status", "data-test": "list-status" });
-    this.prev = on(el("button", { type: "button", class: "button small", "data-test": "page-prev" }, "Previous"),
-      "click", () => this.turn(-1));
-    this.next = on(el("button", { type: "button", class: "button small", "data-test": "page-next" }, "Next"),
-      "click", () => this.turn(1));
+    this.prev = el("button", { type: "button", class: "button small", "data-test": "page-prev",
+      onclick: () => this.turn(-1) }, "Previous");
+    this.next = el("button", { type: "button", class: "button small", "data-test": "page-next",
+      onclick: () => this.turn(1) }, "Next");
     this.pageLabel = el("span", { "data-test": "page-number" });
-    this.selectAll = on(el("input", { type: "checkbox", "data-test": "select-all",
-      "aria-label": "Select all on this page" }), "change", () => this.toggleAll());
+    this.selectAll = el("input", { type: "checkbox", "data-test": "select-all", "aria-label": "Select all on this page",
+      onchange: () => this.toggleAll() });
     this.body = el("tbody", {});
     this.table = el("table", { class: "objects", "data-test": "object-list", "data-state": "loading" },
       el("thead", {}, el("tr", {}, el("th", {}, this.selectAll), el("th", {}, "Name"),
         el("th", { class: "num" }, "Size"), el("th", {}, "Last modified"), el("th", {}, "Class"), el("th", {}, ""))),
       this.body);
-    this.panel = el("aside", { class: "side-panel", "data-test": "side-panel", hidden: "" });
-    const upload = uploader({ bucket: this.bucket, prefix: () => this.prefix,
-      onFinished: () => this.load() });
+    this.panel = el("aside", { class: "side-panel", "data-test": "side-panel", hidden: true });
+    const upload = uploader({ bucket: this.bucket, prefix: () => this.prefix, onFinished: () => this.load() });
+    // A file dropped anywhere on the view, not only on the drop zone, must not navigate away.
     this.container.append(
-      el("div", { class: "objects-view", "data-test": "objects-view" },
+      el("div", { class: "objects-view", "data-test": "objects-view", ondragover: preventDefault, ondrop: preventDefault },
         el("div", { class: "objects-main" },
-          el("header", { class: "page-head" }, el("h1", {}, this.bucket),
-            breadcrumbs(this.bucket, this.prefix)),
+          el("header", { class: "page-head" }, el("h1", {}, this.bucket), breadcrumbs(this.bucket, this.prefix)),
           el("div", { class: "toolbar" }, this.searchBox, refresh, this.deleteButton, this.status),
           upload, this.table,
           el("div", { class: "pager", "data-test": "pager" }, this.prev, this.pageLabel, this.next)),
         this.panel));
-    // A file dropped anywhere on the view, not only on the drop zone, must not navigate away.
-    for (const ev of ["dragover", "drop"]) on(this.container, ev, (e) => e.preventDefault());
     return this.load();
   }
 
@@ -166,15 +162,15 @@ class ObjectsView {
   }
 
   objectRow(o) {
-    const check = on(el("input", { type: "checkbox", "data-test": "object-select",
-      "aria-label": `Select ${o.key}` }), "change", () => {
-      if (check.checked) this.selected.add(o.key); else this.selected.delete(o.key);
-      this.updateSelection();
-    });
-    const name = on(el("button", { type: "button", class: "link", "data-test": "object-name" },
-      o.key.slice(this.prefix.length) || o.key), "click", () => this.open(o.key));
-    const download = on(el("button", { type: "button", class: "button small", "data-test": "object-download" }, "Download"),
-      "click", () => downloadObject(this.bucket, o.key).catch((e) => toast(errorText(e), "error")));
+    const check = el("input", { type: "checkbox", "data-test": "object-select", "aria-label": `Select ${o.key}`,
+      onchange: () => {
+        if (check.checked) this.selected.add(o.key); else this.selected.delete(o.key);
+        this.updateSelection();
+      } });
+    const name = el("button", { type: "button", class: "link", "data-test": "object-name",
+      onclick: () => this.open(o.key) }, o.key.slice(this.prefix.length) || o.key);
+    const download = el("button", { type: "button", class: "button small", "data-test": "object-download",
+      onclick: () => downloadObject(this.bucket, o.key).catch((e) => toast(errorText(e), "error")) }, "Download");
     return el("tr", { "data-test": "object-row", "data-key": o.key },
       el("td", {}, check), el("td", { class: "name" }, name), el("td", { class: "num" }, formatBytes(o.size)),
       el("td", {}, formatDate(o.lastModified)), el("td", {}, o.storageClass || ""),
@@ -188,11 +184,11 @@ class ObjectsView {
   }
 
   toggleAll() {
-    const on_ = this.selectAll.checked;
+    const checked = this.selectAll.checked;
     for (const box of this.body.querySelectorAll('[data-test="object-select"]')) {
-      box.checked = on_;
+      box.checked = checked;
       const key = box.closest("tr").getAttribute("data-key");
-      if (on_) this.selected.add(key); else this.selected.delete(key);
+      if (checked) this.selected.add(key); else this.selected.delete(key);
     }
     this.updateSelection();
   }
