@@ -21,12 +21,14 @@ import zlib
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from playwright.sync_api import expect
+try:
+    from playwright.sync_api import expect
+except ImportError:         # the shared `browser` fixture (tests/e2e/conftest.py) skips or fails
+    expect = None
 
 from support import client, start_server
 from tests.e2e import browser_helpers as bh
 
-REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
 MIB = 1024 * 1024
 LIST = '[data-test="object-list"]'
 ROW = '[data-test="object-row"]'
@@ -50,22 +52,6 @@ DROP_JS = """(files) => {
   for (const [name, text, type] of files) dt.items.add(new File([text], name, {type: type}));
   return dt;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    why = bh.browser_unavailable()
-    if why is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = bh.launch(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
