@@ -79,8 +79,10 @@ class Console:
     def __init__(self, page, server):
         self.page, self.server = page, server
         self.dialogs: list[str] = []
+        self.js_errors: list[str] = []
         self.list_urls: list[str] = []
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.js_errors.append(str(e)))
         page.on("request", lambda r: self.list_urls.append(r.url) if "list-type=2" in r.url else None)
 
     def open(self, bucket: str, prefix: str = "") -> None:
@@ -110,8 +112,11 @@ def console(browser, server):
     context = browser.new_context(accept_downloads=True)
     context.set_default_timeout(bh.ACTION_TIMEOUT_MS)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.endpoint)
+    expect.set_options(timeout=bh.ACTION_TIMEOUT_MS)      # a shared 2-core machine can be slow
     try:
-        yield Console(context.new_page(), server)
+        console = Console(context.new_page(), server)
+        yield console
+        assert console.js_errors == [], console.js_errors       # no uncaught error in the page
     finally:
         context.close()
 

@@ -22,7 +22,7 @@ function basename(key) {
 // A presigned GET clicked through a temporary link: same origin, so `download` names the file.
 export async function downloadObject(bucket, key) {
   const url = await s3.presign("GET", bucket, key, 900);
-  const a = el("a", { href: url, download: basename(key), hidden: "" });
+  const a = el("a", { href: url, download: basename(key), hidden: true });
   document.body.append(a);
   a.click();
   a.remove();
@@ -86,6 +86,8 @@ async function preview(bucket, key, head) {
     const url = URL.createObjectURL(await resp.blob());
     const img = el("img", { src: url, alt: basename(key), "data-test": "preview-image" });
     img.addEventListener("load", () => img.setAttribute("data-loaded", "true"));
+    img.addEventListener("error", () => img.replaceWith(
+      el("p", { class: "muted", "data-test": "preview-none" }, "Not an image the browser can show.")));
     return img;
   }
   const text = await resp.text();
@@ -103,10 +105,9 @@ async function preview(bucket, key, head) {
 function presignControls(bucket, key) {
   const select = el("select", { "data-test": "presign-expiry", "aria-label": "Expires in" },
     ...EXPIRIES.map(([s, label]) => el("option", { value: String(s) }, label)));
-  const output = el("input", { type: "text", readonly: "", class: "presigned", "data-test": "presigned-url",
-    "aria-label": "Presigned URL", hidden: "" });
-  const button = el("button", { type: "button", class: "button small", "data-test": "presign-copy" }, "Copy presigned URL");
-  button.addEventListener("click", async () => {
+  const output = el("input", { type: "text", readonly: true, class: "presigned", "data-test": "presigned-url",
+    "aria-label": "Presigned URL", hidden: true });
+  const copy = async () => {
     try {
       const url = await s3.presign("GET", bucket, key, Number(select.value));
       output.value = url;
@@ -121,25 +122,38 @@ function presignControls(bucket, key) {
     } catch (err) {
       toast(errorText(err), "error");
     }
-  });
-  return el("div", { class: "presign" }, select, button, output);
+  };
+  return el("div", { class: "presign" }, select,
+    el("button", { type: "button", class: "button small", "data-test": "presign-copy", onclick: copy }, "Copy presigned URL"),
+    output);
+}
+
+function revokePreviews(panel) {
+  for (const img of panel.querySelectorAll("img[src^='blob:']")) URL.revokeObjectURL(img.src);
+}
+
+// The sections HeadObject's answer fills: all headers, then user metadata and checksums from them.
+function fillFromHead(secs, head) {
+  const all = [...head.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const strip = (prefix) => all.filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]);
+  secs.headers.fill(table("header", all, "No headers."));
+  secs.metadata.fill(table("metadata", strip("x-amz-meta-"), "No user metadata."));
+  secs.checksums.fill(table("checksum", strip("x-amz-checksum-").concat([["ETag", head.get("etag") || ""]]),
+    "No checksums."));
 }
 
 // Fills `panel` for one key; onClose hides it. Sections load independently: one refused
 // (AccessDenied on the ACL, say) does not hide the others.
 export async function showObject(panel, bucket, key, onClose) {
-  for (const img of panel.querySelectorAll("img[src^='blob:']")) URL.revokeObjectURL(img.src);
+  revokePreviews(panel);
   clear(panel);
   // A panel opened for another key meanwhile: this call's late answers must not mark it ready.
   const seq = String(Number(panel.getAttribute("data-seq") || 0) + 1);
   panel.setAttribute("data-seq", seq);
   panel.removeAttribute("data-state");
   panel.setAttribute("data-key", key);
-  const close = el("button", { type: "button", class: "button small",  "data-test": "panel-close", "aria-label": "Close" }, "×");
-  close.addEventListener("click", () => {
-    for (const img of panel.querySelectorAll("img[src^='blob:']")) URL.revokeObjectURL(img.src);
-    onClose();
-  });
+  const close = el("button", { type: "button", class: "button small", "data-test": "panel-close", "aria-label": "Close",
+    onclick: () => { revokePreviews(panel); onClose(); } }, "×");
   const download = el("a", { "data-test": "download-link", download: basename(key), class: "button small" }, "Download");
   const secs = {
     preview: section("Preview", "panel-preview"),
@@ -154,7 +168,7 @@ export async function showObject(panel, bucket, key, onClose) {
     el("div", { class: "panel-actions" }, download, presignControls(bucket, key)),
     ...Object.values(secs).map((s) => s.node));
   s3.presign("GET", bucket, key, 900).then((url) => download.setAttribute("href", url),
-    (err) => toast(String(err.message || err), "error"));
+    (err) => toast(errorText(err), "error"));
 
   let head;
   try {
@@ -165,13 +179,7 @@ export async function showObject(panel, bucket, key, onClose) {
   }
   const work = [];
   if (head) {
-    const all = [...head.entries()].sort(([a], [b]) => a.localeCompare(b));
-    secs.headers.fill(table("header", all, "No headers."));
-    secs.metadata.fill(table("metadata", all.filter(([k]) => k.startsWith("x-amz-meta-"))
-      .map(([k, v]) => [k.slice("x-amz-meta-".length), v]), "No user metadata."));
-    secs.checksums.fill(table("checksum", all.filter(([k]) => k.startsWith("x-amz-checksum-"))
-      .map(([k, v]) => [k.slice("x-amz-checksum-".length), v]).concat([["ETag", head.get("etag") || ""]]),
-      "No checksums."));
+    fillFromHead(secs, head);
     work.push(fillSection(secs.preview, () => preview(bucket, key, head)));
   }
   work.push(fillSection(secs.acl, async () => {

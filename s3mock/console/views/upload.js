@@ -56,7 +56,7 @@ async function run(bucket, job) {
 // The upload area: returns its element. prefix() is the folder files land in; onFinished runs
 // once a batch has ended (done, failed or cancelled) so the listing can show the new keys.
 export function uploader({ bucket, prefix, onFinished }) {
-  const input = el("input", { type: "file", multiple: "", "data-test": "file-input", class: "visually-hidden",
+  const input = el("input", { type: "file", multiple: true, "data-test": "file-input", class: "visually-hidden",
     id: "object-file-input" });
   const list = el("ul", { class: "uploads", "data-test": "uploads" });
   const zone = el("div", { class: "drop-zone", "data-test": "drop-zone" },
