@@ -15,7 +15,7 @@ const SEARCH_DELAY_MS = 250;
 
 // This view's own stylesheet, added once beside the shell's (the CSP allows 'self' styles only).
 if (!document.querySelector('link[data-style="objects"]')) {
-  document.head.append(el("link", { rel: "stylesheet", href: "views/objects.css", "data-style": "objects" }));
+  document.head.append(el("link", { rel: "stylesheet", href: "objects.css", "data-style": "objects" }));
 }
 
 function preventDefault(event) {
