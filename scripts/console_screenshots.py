@@ -67,10 +67,58 @@ def open_delete_dialog(page, s3) -> None:
     page.wait_for_selector("[data-test=confirm-dialog]")
 
 
+def seed_objects(page, s3) -> None:
+    """More keys under photos/2026/ for the objects browser's shots, then the listing refreshed."""
+    s3.put_object(Bucket="photos", Key="2026/itinerary.json", ContentType="application/json",
+                  Body=json.dumps({"trip": "coast", "days": [{"day": 1, "stop": "Porto"},
+                                                             {"day": 2, "stop": "Nazaré"}]}).encode(),
+                  Metadata={"camera": "x100v", "uploaded-by": "alice"}, ChecksumAlgorithm="SHA256",
+                  Tagging="album=summer&reviewed=yes")
+    for i in range(1, 6):
+        s3.put_object(Bucket="photos", Key=f"2026/raw/IMG_{i:04d}.dng", Body=b"raw" * 4000 * i)
+    page.click("[data-test=refresh]")
+    page.wait_for_selector("[data-test=object-list][data-state=ready]")
+
+
+def open_object_panel(page, s3) -> None:
+    seed_objects(page, s3)
+    page.click("[data-test=object-row][data-key='2026/itinerary.json'] [data-test=object-name]")
+    page.wait_for_selector("[data-test=side-panel][data-state=ready]")
+
+
+def show_uploads(page, s3) -> None:
+    """Two files dropped on a throttled page, photographed mid-upload."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                  "downloadThroughput": -1, "uploadThroughput": 2 << 20})
+    files = page.evaluate_handle("""() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(6 << 20)], "video-preview.mp4", {type: "video/mp4"}));
+      dt.items.add(new File([new Uint8Array(3 << 20)], "slides.pdf", {type: "application/pdf"}));
+      return dt;
+    }""")
+    page.dispatch_event("[data-test=drop-zone]", "drop", {"dataTransfer": files})
+    page.wait_for_function("() => [...document.querySelectorAll('[data-test=upload-progress]')]"
+                           ".every((p) => p.value > 0)", polling=100)
+    page.wait_for_timeout(1200)
+
+
+def open_objects_delete(page, s3) -> None:
+    for key in ("2026/beach.jpg", "2026/mountains.jpg"):
+        page.check(f"[data-test=object-row][data-key='{key}'] [data-test=object-select]")
+    page.click("[data-test=delete-selected]")
+    page.wait_for_selector("[data-test=confirm-dialog]")
+
+
 SHOTS: list[Shot] = [
     Shot("buckets", "#/"),
     Shot("bucket-delete", "#/", open_delete_dialog),
     Shot("bucket-settings", "#/b/photos?settings", full_page=True),
+    Shot("objects", "#/b/photos/2026/", seed_objects),
+    Shot("object-panel", "#/b/photos/2026/", open_object_panel),
+    Shot("object-delete", "#/b/photos/2026/", open_objects_delete),
+    Shot("object-upload", "#/b/photos/2026/", show_uploads),        # last: it may store a file
 ]
 
 
