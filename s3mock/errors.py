@@ -59,6 +59,13 @@ ERRORS: dict[str, tuple[int, str]] = {
     "InvalidBucketAclWithObjectOwnership": (400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"),
     "OwnershipControlsNotFoundError": (404, "The bucket ownership controls were not found"),
     "NoSuchPublicAccessBlockConfiguration": (404, "The public access block configuration was not found"),
+    # Bucket settings (handlers/bucket_settings.py; ErrorResponses.html#ErrorCodeList).
+    "InvalidTargetBucketForLogging": (400, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group."),
+    "NoSuchConfiguration": (404, "The specified configuration does not exist."),
+    "NoSuchLifecycleConfiguration": (404, "The lifecycle configuration does not exist."),
+    "ObjectLockConfigurationNotFoundError": (404, "Object Lock configuration does not exist for this bucket"),
+    "ReplicationConfigurationNotFoundError": (404, "The replication configuration was not found."),
+    "TooManyConfigurations": (400, "You are attempting to create a new configuration but have already reached the 1,000-configuration limit."),
     "NoSuchKey": (404, "The specified key does not exist."),
     "NoSuchTagSet": (404, "The TagSet does not exist"),
     "NoSuchUpload": (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."),
@@ -86,7 +93,9 @@ NO_RESOURCE = frozenset({"AccessForbidden", "BadRequest", "NoSuchCORSConfigurati
                          "AccessDenied", "AuthorizationHeaderMalformed",
                          "AuthorizationQueryParametersError", "InvalidAccessKeyId",
                          "RequestHeaderSectionTooLarge", "RequestTimeTooSkewed",
-                         "SignatureDoesNotMatch"})
+                         "SignatureDoesNotMatch",
+                         # AWS body in versity/versitygw#2071: Code, Message, BucketName, ids.
+                         "ObjectLockConfigurationNotFoundError"})
 
 # Not an S3 error code: a conditional GET/HEAD that is not modified. Rendered without a body.
 NOT_MODIFIED = "NotModified"

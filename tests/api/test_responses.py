@@ -44,7 +44,7 @@ async def test_every_response_carries_request_ids(api, api_bucket):
         ("PUT", f"/{bucket}/k2", {}, 200),
         ("DELETE", f"/{bucket}/k2", {}, 204),
         ("PATCH", f"/{bucket}/k2", {}, 405),
-        ("GET", f"/{bucket}?lifecycle", {}, 501),
+        ("PUT", f"/{bucket}?lifecycle", {}, 501),
     ]
     seen = set()
     for method, path, headers, status in cases:
