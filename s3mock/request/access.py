@@ -154,7 +154,10 @@ def deny(ctx: Ctx, why: decide.Verdict | str) -> NoReturn:
              f"{who.access_key} ({who.arn})" if who else "anonymous", verdict.reason)
     if verdict.not_owner_account:
         raise S3Error("MethodNotAllowed")
-    raise S3Error("AccessDenied")
+    # HeadBucket tells the bucket's region "whether access to the bucket is authorized or not"
+    # (API_GetBucketLocation.html; versity/versitygw#1500): SDKs find regions so, anonymously.
+    b = ctx.bucket_row() if ctx.op is Op.HeadBucket else None
+    raise S3Error("AccessDenied", headers={"x-amz-bucket-region": b.region} if b else None)
 
 
 def owns(ctx: Ctx, b: Bucket) -> bool:
