@@ -14,7 +14,8 @@ ROOT = Path(s3mock.__file__).parent
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("pure helpers", ("s3mock.version", "s3mock.errors", "s3mock.dates", "s3mock.checksums",
                       "s3mock.mime_words", "s3mock.xml", "s3mock.conditions", "s3mock.bucket_names",
-                      "s3mock.version_ids", "s3mock.tags")),
+                      "s3mock.version_ids", "s3mock.tags", "s3mock.bucket_settings",
+                      "s3mock.bucket_id_configs")),
     ("storage", ("s3mock.storage",)),
     ("auth and the CORS engine", ("s3mock.auth", "s3mock.cors")),
     ("settings and the operation table", ("s3mock.config", "s3mock.operations", "s3mock.seed",
