@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 from lxml import etree
 
 from s3mock import xml
-from s3mock.bucket_settings import _need, _one_of, _pairs
+from s3mock.bucket_settings import as_content, one_of, required
 from s3mock.errors import S3Error
 
 MAX_CONFIGS = 1000     # "up to 1,000 ... configurations per bucket" (TooManyConfigurations)
@@ -26,22 +26,22 @@ LIST_PAGE = 100        # the List... operations "return up to 100 configurations
 
 
 def _s3_destination(parent: etree._Element, formats: tuple[str, ...]) -> None:
-    dest = _need(_need(parent, "Destination"), "S3BucketDestination")
-    _need(dest, "Bucket")
-    _one_of(dest, "Format", formats)
+    dest = required(required(parent, "Destination"), "S3BucketDestination")
+    required(dest, "Bucket")
+    one_of(dest, "Format", formats)
 
 
 def _inventory(doc: etree._Element) -> None:
-    _one_of(doc, "IsEnabled", ("true", "false"))
+    one_of(doc, "IsEnabled", ("true", "false"))
     _s3_destination(doc, ("CSV", "ORC", "Parquet"))
-    _one_of(doc, "IncludedObjectVersions", ("All", "Current"))
-    _one_of(_need(doc, "Schedule"), "Frequency", ("Daily", "Weekly"))
+    one_of(doc, "IncludedObjectVersions", ("All", "Current"))
+    one_of(required(doc, "Schedule"), "Frequency", ("Daily", "Weekly"))
 
 
 def _analytics(doc: etree._Element) -> None:
-    export = xml.child(_need(doc, "StorageClassAnalysis"), "DataExport")
+    export = xml.child(required(doc, "StorageClassAnalysis"), "DataExport")
     if export is not None:
-        _one_of(export, "OutputSchemaVersion", ("V_1",))
+        one_of(export, "OutputSchemaVersion", ("V_1",))
         _s3_destination(export, ("CSV",))
 
 
@@ -54,13 +54,13 @@ _TIER_DAYS = {"ARCHIVE_ACCESS": 90, "DEEP_ARCHIVE_ACCESS": 180}
 
 
 def _intelligent_tiering(doc: etree._Element) -> None:
-    _one_of(doc, "Status", ("Enabled", "Disabled"))
+    one_of(doc, "Status", ("Enabled", "Disabled"))
     tierings = xml.children(doc, "Tiering")
     if not tierings:
         raise S3Error("MalformedXML")
     for tiering in tierings:
-        tier = _one_of(tiering, "AccessTier", tuple(_TIER_DAYS)) or ""
-        days = (_need(tiering, "Days").text or "").strip()
+        tier = one_of(tiering, "AccessTier", tuple(_TIER_DAYS)) or ""
+        days = (required(tiering, "Days").text or "").strip()
         if not days.isdigit():
             raise S3Error("MalformedXML")
         if not _TIER_DAYS[tier] <= int(days) <= 730:
@@ -93,12 +93,12 @@ def dump(configs: dict[str, str]) -> bytes | None:
 def parse(kind: Kind, body: bytes, config_id: str) -> str:
     """One configuration, validated; returned as the XML a Get sends."""
     doc = xml.parse(body, kind.element)
-    body_id = (_need(doc, "Id").text or "").strip()
+    body_id = (required(doc, "Id").text or "").strip()
     if body_id != config_id:
         raise S3Error("InvalidArgument", "Configuration ID does not match the ID in the query",
                       ArgumentName="id", ArgumentValue=config_id)
     kind.check(doc)
-    return xml.render(kind.element, _pairs(doc)).decode()
+    return xml.render(kind.element, as_content(doc)).decode()
 
 
 def put(kind: Kind, configs: dict[str, str], config_id: str, rendered: str) -> dict[str, str]:
@@ -125,7 +125,7 @@ def render_list(kind: Kind, configs: dict[str, str], token: str | None) -> bytes
     start = 0
     if token is not None:
         try:
-            after = base64.urlsafe_b64decode(token.encode()).decode()
+            after = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
         except (binascii.Error, UnicodeDecodeError, ValueError):
             raise S3Error("InvalidArgument", "The continuation token provided is incorrect",
                           ArgumentName="continuation-token") from None

@@ -24,28 +24,28 @@ LOGGING_PERMISSIONS = ("FULL_CONTROL", "READ", "WRITE")
 PARTITION_DATE_SOURCES = ("EventTime", "DeliveryTime")
 
 
-def _pairs(el: etree._Element) -> list:
+def as_content(el: etree._Element) -> list:
     """An element's children as xml.render content (namespace dropped, order kept)."""
     out = []
     for c in el:
         name = xml.local(c)
         if not name:
             continue
-        out.append((name, _pairs(c) if len(c) else (c.text or "").strip()))
+        out.append((name, as_content(c) if len(c) else (c.text or "").strip()))
     return out
 
 
-def _need(el: etree._Element | None, name: str) -> etree._Element:
+def required(el: etree._Element | None, name: str) -> etree._Element:
     c = None if el is None else xml.child(el, name)
     if c is None:
         raise S3Error("MalformedXML")
     return c
 
 
-def _one_of(el: etree._Element, name: str, allowed: tuple[str, ...], required: bool = True) -> str | None:
+def one_of(el: etree._Element, name: str, allowed: tuple[str, ...], must: bool = True) -> str | None:
     c = xml.child(el, name)
     if c is None:
-        if required:
+        if must:
             raise S3Error("MalformedXML")
         return None
     value = (c.text or "").strip()
@@ -58,7 +58,7 @@ def _one_of(el: etree._Element, name: str, allowed: tuple[str, ...], required: b
 
 def parse_request_payment(body: bytes) -> str:
     doc = xml.parse(body, "RequestPaymentConfiguration")
-    return _one_of(doc, "Payer", PAYERS) or ""
+    return one_of(doc, "Payer", PAYERS) or ""
 
 
 def render_request_payment(payer: str) -> bytes:
@@ -70,7 +70,7 @@ def render_request_payment(payer: str) -> bytes:
 
 def parse_accelerate(body: bytes, bucket: str) -> str:
     doc = xml.parse(body, "AccelerateConfiguration")
-    status = _one_of(doc, "Status", ACCELERATE) or ""
+    status = one_of(doc, "Status", ACCELERATE) or ""
     if "." in bucket:
         # "Buckets used with Amazon S3 Transfer Acceleration can't have dots (.) in their names"
         # (bucketnamingrules.html; transfer-acceleration.html).
@@ -96,22 +96,22 @@ def parse_logging(body: bytes) -> Logging:
     enabled = xml.child(doc, "LoggingEnabled")
     if enabled is None:
         return Logging(None, render_logging(None))
-    target = (_need(enabled, "TargetBucket").text or "").strip()
-    _need(enabled, "TargetPrefix")
+    target = (required(enabled, "TargetBucket").text or "").strip()
+    required(enabled, "TargetPrefix")
     if not target:
         raise S3Error("MalformedXML")
     grants = xml.child(enabled, "TargetGrants")
     for grant in [] if grants is None else xml.children(grants, "Grant"):
-        _need(grant, "Grantee")
-        _one_of(grant, "Permission", LOGGING_PERMISSIONS)
+        required(grant, "Grantee")
+        one_of(grant, "Permission", LOGGING_PERMISSIONS)
     key_format = xml.child(enabled, "TargetObjectKeyFormat")
     if key_format is not None:
         simple, partitioned = (xml.child(key_format, n) for n in ("SimplePrefix", "PartitionedPrefix"))
         if (simple is None) == (partitioned is None):
             raise S3Error("MalformedXML")
         if partitioned is not None:
-            _one_of(partitioned, "PartitionDateSource", PARTITION_DATE_SOURCES, required=False)
-    return Logging(target, xml.render("BucketLoggingStatus", [("LoggingEnabled", _pairs(enabled))]))
+            one_of(partitioned, "PartitionDateSource", PARTITION_DATE_SOURCES, must=False)
+    return Logging(target, xml.render("BucketLoggingStatus", [("LoggingEnabled", as_content(enabled))]))
 
 
 def render_logging(document: bytes | None) -> bytes:
@@ -128,13 +128,13 @@ class Replication(NamedTuple):
 
 def parse_replication(body: bytes) -> Replication:
     doc = xml.parse(body, "ReplicationConfiguration")
-    _need(doc, "Role")
+    required(doc, "Role")
     rules = xml.children(doc, "Rule")
     if not rules or len(rules) > 1000:
         raise S3Error("MalformedXML")
     destinations, ids = [], set()
     for rule in rules:
-        _one_of(rule, "Status", ("Enabled", "Disabled"))
+        one_of(rule, "Status", ("Enabled", "Disabled"))
         rule_id = xml.text(rule, "ID")
         if rule_id is not None:
             if len(rule_id) > 255:
@@ -142,11 +142,11 @@ def parse_replication(body: bytes) -> Replication:
             if rule_id in ids:
                 raise S3Error("InvalidRequest", "Rule Id must be unique")
             ids.add(rule_id)
-        arn = (_need(_need(rule, "Destination"), "Bucket").text or "").strip()
+        arn = (required(required(rule, "Destination"), "Bucket").text or "").strip()
         if not arn.startswith("arn:aws:s3:::") or len(arn) == len("arn:aws:s3:::"):
             raise S3Error("InvalidArgument", "Invalid bucket ARN.")
         destinations.append(arn.removeprefix("arn:aws:s3:::"))
-    return Replication(destinations, xml.render("ReplicationConfiguration", _pairs(doc)))
+    return Replication(destinations, xml.render("ReplicationConfiguration", as_content(doc)))
 
 
 # Default encryption: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html
@@ -159,11 +159,11 @@ def parse_encryption(body: bytes) -> bytes:
     for rule in rules:
         default = xml.child(rule, "ApplyServerSideEncryptionByDefault")
         if default is not None:
-            algorithm = _one_of(default, "SSEAlgorithm", SSE_ALGORITHMS)
+            algorithm = one_of(default, "SSEAlgorithm", SSE_ALGORITHMS)
             if algorithm == "AES256" and xml.child(default, "KMSMasterKeyID") is not None:
                 raise S3Error("InvalidArgument", "a KMSMasterKeyID is not applicable if the default "
                               "sse algorithm is not aws:kms or aws:kms:dsse")
-    return xml.render("ServerSideEncryptionConfiguration", _pairs(doc))
+    return xml.render("ServerSideEncryptionConfiguration", as_content(doc))
 
 
 def render_encryption(document: bytes | None) -> bytes:
