@@ -1,5 +1,6 @@
-"""The access log (one line per request, written once the response is sent) and the log output
-formats: `text` (key=value) and `json` (one object per line, for every record).
+"""The access log (one line per request, written once the response is sent; the request log's
+record is made there too) and the log output formats: `text` (key=value) and `json` (one object
+per line, for every record).
 
 The command line's access logger formats each line itself and writes the lines of one event-loop
 iteration to stderr in one write: `logging`'s per-record machinery costs several times more.
@@ -17,6 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from s3mock.request.exchange import EXCHANGE
 from s3mock.dates import MILLIS
+from s3mock.request_log import record
 
 ACCESS = logging.getLogger("s3mock.access")
 NAMES = ("time", "method", "path", "op", "status", "bytes", "ms", "principal", "cors", "request_id")
@@ -103,7 +105,9 @@ class StreamAccessLogger(AbstractAccessLogger):
         self._line = _json_line if log_format == "json" else TEXT.__mod__
 
     def log(self, request, response, time: float) -> None:   # noqa: A002 (aiohttp's name)
-        BATCH.add(self._line(values(request, response, time)))
+        v = values(request, response, time)
+        BATCH.add(self._line(v))
+        record(request, response, v)
 
     @property
     def enabled(self) -> bool:
@@ -116,11 +120,24 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request, response, time: float) -> None:   # noqa: A002
         v = values(request, response, time)
-        self.logger.info("%s", MESSAGE % v[1:], extra={"access": dict(zip(NAMES, v))})
+        if self.logger.isEnabledFor(logging.INFO):
+            self.logger.info("%s", MESSAGE % v[1:], extra={"access": dict(zip(NAMES, v))})
+        record(request, response, v)
 
     @property
     def enabled(self) -> bool:
-        return self.logger.isEnabledFor(logging.INFO)
+        return True             # the request log records whatever the logger's level
+
+
+class RequestLogOnly(AbstractAccessLogger):
+    """No line: only the request log's record (an in-process server without an access log)."""
+
+    def log(self, request, response, time: float) -> None:   # noqa: A002
+        record(request, response, values(request, response, time))
+
+    @property
+    def enabled(self) -> bool:
+        return True
 
 
 class JsonFormatter(logging.Formatter):

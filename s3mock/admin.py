@@ -1,5 +1,5 @@
-"""Tooling under /_s3mock/ (never S3 operations): health, reset, the CORS and access explainers; and the
-health paths that testcontainers' LocalStack and MinIO wait strategies poll."""
+"""Tooling under /_s3mock/ (never S3 operations): health, reset, the CORS and access explainers, the
+request log; and the health paths that testcontainers' LocalStack and MinIO wait strategies poll."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from s3mock import access_explain, console, cors_http, seed
+from s3mock import access_explain, console, cors_http, request_log, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
 from s3mock.request.access import authorize_tooling
 from s3mock.request.exchange import EXCHANGE
@@ -67,12 +67,42 @@ async def access_explain_handler(request: web.Request, settings, store, cache) -
     return web.json_response(answer, status=status)
 
 
+async def requests_page(request: web.Request, settings, store, cache) -> web.Response:
+    """GET /_s3mock/requests?after=<seq>&limit=<n>: this worker's latest requests (request_log.py).
+    Strict mode: signed by the default user, as they show who did what."""
+    if settings.auth == "strict":
+        _require_owner(request, settings)
+    q = request.query
+    try:
+        after = request_log.parse_int(q, "after", 0, 0, 2**63)
+        limit = request_log.parse_int(q, "limit", request_log.LIMIT, 1, request_log.SIZE)
+    except ValueError as e:
+        return web.json_response({"error": str(e)}, status=400)
+    return web.json_response(request.app[request_log.REQUEST_LOG].page(after, limit))
+
+
+async def request_detail(request: web.Request, settings, store, cache) -> web.Response:
+    """GET /_s3mock/requests/<seq>: one request's headers (signatures redacted) and error body."""
+    if settings.auth == "strict":
+        _require_owner(request, settings)
+    raw = (request[EXCHANGE].path or "")[len(REQUESTS_PREFIX) + 1:]
+    found = (request.app[request_log.REQUEST_LOG].find(int(raw))
+             if raw.isascii() and raw.isdigit() and len(raw) <= 19 else None)
+    if found is None:
+        return web.json_response({"error": "no such request in this worker's log (it keeps the "
+                                           f"last {request_log.SIZE})"}, status=404)
+    return web.json_response(request_log.detail(found))
+
+
+REQUESTS_PREFIX = "/_s3mock/requests"      # /<seq>
+
 ADMIN = {
     ("GET", "/_s3mock/health"): health,
     ("HEAD", "/_s3mock/health"): health,
     ("POST", "/_s3mock/reset"): reset,
     ("GET", "/_s3mock/cors/explain"): cors_explain,
     ("GET", "/_s3mock/access/explain"): access_explain_handler,
+    ("GET", "/_s3mock/requests"): requests_page,
     ("GET", "/_localstack/health"): localstack_health,
     ("HEAD", "/_localstack/health"): localstack_health,
     ("GET", "/minio/health/live"): minio_live,
@@ -83,6 +113,7 @@ ADMIN = {
 # decides), looked up only when no exact pair above matches.
 ADMIN_PREFIXES: tuple[tuple[str, object], ...] = (
     (console.PREFIX, console.serve),
+    (REQUESTS_PREFIX, request_detail),
 )
 
 

@@ -24,6 +24,7 @@ from s3mock.request.ctx import Ctx
 from s3mock.request.access import authorize
 from s3mock.admin import ADMIN, STARTED_AT, tooling
 from s3mock.operations import Op, Resolved, query_names, resolve, split_absolute
+from s3mock.request_log import REQUEST_LOG, RequestLog
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
@@ -255,6 +256,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
                           "auto_decompress": False, "keepalive_timeout": IDLE_TIMEOUT},
         )
     app[STARTED_AT] = time.time()
+    app[REQUEST_LOG] = RequestLog()     # the access logger records into it (GET /_s3mock/requests)
     service = Service(settings)
 
     async def store_lifetime(app: web.Application):

@@ -94,8 +94,9 @@ def running(data_dir: str | Path | None = None, *, host: str = "127.0.0.1", port
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="s3mock-server", daemon=True)
         thread.start()
-        log_args = ({"access_log_class": access_log_module.AccessLogger,
-                     "access_log": access_log_module.ACCESS} if access_log else {"access_log": None})
+        # Without an access log, still the request log (GET /_s3mock/requests).
+        log_args = {"access_log_class": access_log_module.AccessLogger if access_log
+                    else access_log_module.RequestLogOnly, "access_log": access_log_module.ACCESS}
         runner = web.AppRunner(make_app(config, recover=False), shutdown_timeout=SHUTDOWN_GRACE,
                                **log_args)
 

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("request plumbing", ("s3mock.request", "s3mock.cors_http")),
     ("operations", ("s3mock.handlers",)),
     ("the app", ("s3mock.app", "s3mock.admin", "s3mock.console", "s3mock.access_explain",
-                 "s3mock.access_log", "s3mock.shutdown")),
+                 "s3mock.access_log", "s3mock.shutdown", "s3mock.request_log")),
     # The package itself is the public face: s3mock.running() is the testing module's.
     ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__")),
 ]
