@@ -27,8 +27,11 @@ TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 
+# connect-src: also this server under its other loopback name, where the CORS playground's replay
+# sends its request so that the browser makes a real, cross-origin preflight (views/cors.js).
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
-       "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "script-src 'self'; connect-src 'self' http://localhost:* http://127.0.0.1:*; "
+       "frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'none'")
 
 # Every console answer carries these, errors and the redirect included.

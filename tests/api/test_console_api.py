@@ -14,7 +14,8 @@ from s3mock.config import Settings, load
 from s3mock.version import __version__
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
-       "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "script-src 'self'; connect-src 'self' http://localhost:* http://127.0.0.1:*; "
+       "frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'none'")
 SHELL_FILES = ("index.html", "style.css", "app.js", "dom.js", "sigv4.js", "s3.js", "views/buckets.js")
 
