@@ -111,6 +111,34 @@ def open_objects_delete(page, s3) -> None:
     page.wait_for_selector("[data-test=confirm-dialog]")
 
 
+def explain_cors_refusal(page, s3) -> None:
+    page.fill("[data-test=cors-bucket]", "photos")
+    page.fill("[data-test=cors-origin]", "http://localhost:5173")
+    page.select_option("[data-test=cors-method]", "DELETE")
+    page.fill("[data-test=cors-key]", "avatar.png")
+    page.click("[data-test=cors-explain]")
+    page.wait_for_selector("[data-test=cors-decision]")
+
+
+def explain_access(page, s3) -> None:
+    page.fill("[data-test=access-principal]", "anonymous")
+    page.fill("[data-test=access-operation]", "GetObject")
+    page.fill("[data-test=access-bucket]", "photos")
+    page.fill("[data-test=access-key]", "avatar.png")
+    page.click("[data-test=access-explain]")
+    page.wait_for_selector("[data-test=access-decision]")
+
+
+def live_requests_404(page, s3) -> None:
+    try:
+        s3.get_object(Bucket="photos", Key="2026/missing.jpg")
+    except s3.exceptions.NoSuchKey:
+        pass
+    row = page.locator("[data-test=request-row]", has_text="missing.jpg")
+    row.first.click()           # waits for it to be polled in
+    page.wait_for_selector("[data-test=request-error-body]")
+
+
 SHOTS: list[Shot] = [
     Shot("buckets", "#/"),
     Shot("bucket-delete", "#/", open_delete_dialog),
@@ -118,6 +146,9 @@ SHOTS: list[Shot] = [
     Shot("objects", "#/b/photos/2026/", seed_objects),
     Shot("object-panel", "#/b/photos/2026/", open_object_panel),
     Shot("object-delete", "#/b/photos/2026/", open_objects_delete),
+    Shot("cors-playground", "#/cors", explain_cors_refusal, full_page=True),
+    Shot("access-explainer", "#/access", explain_access, full_page=True),
+    Shot("live-requests", "#/requests", live_requests_404, full_page=True),
     Shot("object-upload", "#/b/photos/2026/", show_uploads),        # last: it may store a file
 ]
 

@@ -11,7 +11,8 @@ import pytest
 from tests.e2e import browser_helpers as bh
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
-       "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "script-src 'self'; connect-src 'self' http://localhost:* http://127.0.0.1:*; "
+       "frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'none'")
 
 

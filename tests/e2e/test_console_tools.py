@@ -10,32 +10,14 @@ S3MOCK_REQUIRE_BROWSER=1 (CI).
 from __future__ import annotations
 
 import json
-import os
 import socket
 
 import pytest
 
 from support import client, start_server
-from tests.e2e import browser_helpers as bh
+from tests.e2e.console_helpers import browser, context, open_console  # noqa: F401 (fixtures)
 
-REQUIRE_BROWSER = os.environ.get("S3MOCK_REQUIRE_BROWSER") == "1"
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    why = bh.browser_unavailable()
-    if why is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"S3MOCK_REQUIRE_BROWSER=1 but {why}", pytrace=False)
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        chromium = bh.launch(pw)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -50,31 +32,19 @@ def s3(server):
     return client(server.endpoint)
 
 
-def open_console(browser, server, hash_: str):
-    """A page on the console at 127.0.0.1 in a fresh context (own preflight cache); JavaScript
-    errors and dialogs (an alert() would be an injection) are collected on the page."""
-    context = browser.new_context()
-    context.set_default_timeout(bh.ACTION_TIMEOUT_MS)
-    page = context.new_page()
-    page.js_errors, page.dialogs = [], []
-    page.on("pageerror", lambda e: page.js_errors.append(str(e)))
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{server.endpoint}/_s3mock/console/{hash_}")
-    page.wait_for_selector("body[data-ready='1']")
-    return page
-
-
 @pytest.fixture
-def console(browser, server):
+def console(context, server):
+    """open(hash) -> a page on the console at 127.0.0.1, in this test's fresh context (its own
+    preflight cache); at the end, no JavaScript error and no dialog (an alert() would be an
+    injection) on it."""
     pages = []
 
     def open_(hash_: str):
-        pages.append(open_console(browser, server, hash_))
+        pages.append(open_console(context, server, hash_))
         return pages[-1]
     yield open_
     for p in pages:
         assert p.js_errors == [] and p.dialogs == []
-        p.context.close()
 
 
 def cors_bucket(s3, name: str, console_origin: str) -> str:
@@ -182,7 +152,7 @@ def test_access_explainer_names_the_deny_statement(console, s3):
     decision = page.locator("[data-test=access-decision]")
     assert decision.get_attribute("data-decision") == "denied"
     assert "HTTP 403" in decision.inner_text()
-    assert page.locator("[data-test=access-decided-by]").inner_text() == 'policy statement 1 (Sid "NoDeletes")'
+    assert page.locator("[data-test=access-decided-by]").inner_text() == 'policy statement 2 (index 1, Sid "NoDeletes")'
     rows = page.locator("[data-test=access-statement]")
     assert [rows.nth(i).get_attribute("data-applies") for i in range(2)] == ["false", "true"]
     assert rows.nth(1).get_attribute("data-sid") == "NoDeletes"

@@ -36,7 +36,8 @@ function yes(ok) {
 function decidedBy(d) {
   const by = d.decided_by || {};
   if (by.kind === "policy" && by.statement !== undefined) {
-    return `policy statement ${by.statement}` + (by.sid ? ` (Sid "${by.sid}")` : "");
+    // counted from 1 as the reason and the log count; the table's # is the list index, from 0
+    return `policy statement ${by.statement + 1} (index ${by.statement}` + (by.sid ? `, Sid "${by.sid}")` : ")");
   }
   return by.kind || "";
 }
