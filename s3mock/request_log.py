@@ -2,9 +2,11 @@
 (GET /_s3mock/requests, /_s3mock/requests/<seq>).
 
 The access logger records each request once its response is sent, reusing the access line's
-values: the request path pays one tuple and one deque append, and keeps references to the
-request's and response's headers instead of copying them (both are final by then). Signatures and
-session tokens are redacted when a record is served, not when it is made.
+values: the request path pays one tuple and one deque append. It keeps references, never copies:
+to the request's raw headers (a tuple of bytes pairs, which the garbage collector stops tracking,
+so a full ring costs the collections nothing; aiohttp's header multidicts would be tracked), and,
+for preflights and errors only, to the response's headers and error body. Signatures and session
+tokens are redacted when a record is served, not when it is made.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ REDACTED = "<redacted>"
 
 
 class RequestLog:
-    """A ring of (seq, access-line values, raw target, request headers, response headers, error
-    body) tuples, seq counting from 1 in this process."""
+    """A ring of (seq, access-line values, raw target, raw request headers, answer) tuples, seq
+    counting from 1 in this process; answer: None, or for a preflight or an error (response
+    headers, error body or None)."""
     __slots__ = ("ring", "seq")
 
     def __init__(self, size: int = SIZE) -> None:
@@ -32,11 +35,14 @@ class RequestLog:
 
     def add(self, request, response, v: tuple) -> None:
         """`v`: access_log.values(): time, method, path, op, status, bytes, ms, principal, cors,
-        request id. The body is kept for errors only (a web.Response's bytes; S3 error XML)."""
+        request id."""
         self.seq = seq = self.seq + 1
-        body = getattr(response, "body", None) if v[4] >= 400 else None
-        self.ring.append((seq, v, request.raw_path, request.headers, response.headers,
-                          body if isinstance(body, bytes) else None))
+        status = v[4]
+        answer = None
+        if status >= 400 or v[1] == "OPTIONS":
+            body = getattr(response, "body", None) if status >= 400 else None  # S3's error XML
+            answer = (response.headers, body if isinstance(body, bytes) else None)
+        self.ring.append((seq, v, request.raw_path, request.raw_headers, answer))
 
     def page(self, after: int, limit: int) -> dict:
         """The newest `limit` records after seq `after`, oldest first; `last`: the newest seq kept
@@ -81,6 +87,10 @@ def redact_query(query: str) -> str:
     return _SECRET_PARAMS.sub(r"\1" + REDACTED, query) if query else query
 
 
+def _text(b: bytes) -> str:
+    return b.decode("utf-8", "replace")
+
+
 def redact_header(name: str, value: str) -> str:
     low = name.lower()
     if low == "authorization":
@@ -90,30 +100,34 @@ def redact_header(name: str, value: str) -> str:
     return value
 
 
-def _console(path: str, headers: Mapping[str, str]) -> bool:
+def _console(path: str, raw_headers: tuple[tuple[bytes, bytes], ...]) -> bool:
     """Whether the console made the request: a tooling path, or a fetch from a page this server
     served (the console's documents send no Referer, so the browser's Sec-Fetch-Site tells)."""
-    return path.startswith("/_s3mock/") or headers.get("Sec-Fetch-Site") == "same-origin"
+    if path.startswith("/_s3mock/"):
+        return True
+    return any(v == b"same-origin" and k.lower() == b"sec-fetch-site" for k, v in raw_headers)
 
 
 def summary(r: tuple) -> dict:
-    seq, v, target, headers = r[0], r[1], r[2], r[3]
+    seq, v, target, raw_headers = r[0], r[1], r[2], r[3]
     return {"seq": seq, "time": v[0], "method": v[1], "path": v[2],
             "query": redact_query(target.partition("?")[2]), "op": v[3], "status": v[4],
             "bytes": v[5], "ms": v[6], "principal": v[7], "cors": v[8], "request_id": v[9],
-            "console": _console(v[2], headers)}
+            "console": _console(v[2], raw_headers)}
 
 
 def detail(r: tuple) -> dict:
-    """A record's summary, its request and response headers (name-value pairs, in the order
-    sent, redacted) and its error body (text, or null)."""
-    body = r[5]
-    error = None
-    if body is not None:
-        error = body[:MAX_ERROR_BODY].decode("utf-8", "replace")
+    """A record's summary, its request headers (name-value pairs as sent, redacted), and for a
+    preflight or an error its response headers (else null) and error body (text, or null)."""
+    answer = r[4]
+    response_headers = error = None
+    if answer is not None:
+        response_headers = [[k, v] for k, v in answer[0].items()]
+        if answer[1] is not None:
+            error = answer[1][:MAX_ERROR_BODY].decode("utf-8", "replace")
     return {**summary(r),
-            "headers": [[k, redact_header(k, v)] for k, v in r[3].items()],
-            "response_headers": [[k, v] for k, v in r[4].items()],
+            "headers": [[_text(k), redact_header(_text(k), _text(v))] for k, v in r[3]],
+            "response_headers": response_headers,
             "error": error}
 
 

@@ -3,6 +3,8 @@ what each request left there, error bodies, redacted signatures, the ring's boun
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -11,6 +13,7 @@ from botocore.credentials import Credentials
 from s3mock import access_log
 from s3mock.app import make_app
 from s3mock.config import Settings, make_user
+from s3mock.request_log import REQUEST_LOG
 
 # Lenient auth reads the access key only: the default user (tests/api/conftest.py's AUTH).
 AUTH = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, "
@@ -95,7 +98,8 @@ async def test_success_keeps_no_body(logged):
     await logged.put("/reqlog3/k", data=b"secret body")
     assert (await logged.get("/reqlog3/k")).status == 200
     seq = (await page(logged))["last"]
-    assert (await (await logged.get(f"/_s3mock/requests/{seq}")).json())["error"] is None
+    detail = await (await logged.get(f"/_s3mock/requests/{seq}")).json()
+    assert detail["error"] is None and detail["response_headers"] is None
 
 
 async def test_signatures_are_redacted(aiohttp_server, aiohttp_client, tmp_path):
@@ -152,3 +156,33 @@ async def test_strict_mode_only_the_default_user_may_read_it(aiohttp_server, aio
     assert (await client.get(path, headers=signed(url, "test", "wrong"))).status == 403
     resp = await client.get(path, headers=signed(url, "test", "test"))
     assert resp.status == 200, await resp.text()
+
+
+CORS_XML = (b"<CORSConfiguration><CORSRule><AllowedOrigin>http://app.example</AllowedOrigin>"
+            b"<AllowedMethod>PUT</AllowedMethod></CORSRule></CORSConfiguration>")
+
+
+async def test_a_preflight_keeps_its_response_headers(logged):
+    await logged.put("/reqlog4")
+    assert (await logged.put("/reqlog4?cors", data=CORS_XML)).status == 200
+    resp = await logged.options("/reqlog4/k", headers={"Origin": "http://app.example",
+                                                       "Access-Control-Request-Method": "PUT"})
+    assert resp.status == 200
+    seq = (await page(logged))["last"]
+    detail = await (await logged.get(f"/_s3mock/requests/{seq}")).json()
+    assert (detail["method"], detail["op"], detail["cors"]) == ("OPTIONS", "Preflight", "rule:0")
+    assert dict(detail["response_headers"])["Access-Control-Allow-Origin"] == "http://app.example"
+    assert dict(detail["headers"])["Origin"] == "http://app.example"
+    assert detail["error"] is None
+
+
+async def test_a_full_ring_costs_the_garbage_collector_nothing(logged):
+    """Records of successful requests hold only strings, numbers and tuples of bytes: once the
+    collector has seen them it stops tracking them, so a full ring adds nothing to collections."""
+    for _ in range(20):
+        await logged.head("/_s3mock/health")
+    for _ in range(3):      # a tuple is untracked in a pass after its items (nested 3 deep)
+        gc.collect()
+    ring = logged.server.app[REQUEST_LOG].ring
+    plain = [r for r in ring if r[4] is None]
+    assert len(plain) >= 20 and not any(gc.is_tracked(r) for r in plain)

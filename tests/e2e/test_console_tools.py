@@ -15,7 +15,7 @@ import socket
 import pytest
 
 from support import client, start_server
-from tests.e2e.console_helpers import browser, context, open_console  # noqa: F401 (fixtures)
+from tests.e2e.console_helpers import browser, context, open_console, sign_in  # noqa: F401
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -237,3 +237,27 @@ def test_hostile_paths_and_headers_render_as_text(console, server, s3):
     # no element was made from them: text only, and no alert() ran
     assert page.locator("[data-test=requests-view] img").count() == 0
     assert page.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    srv = start_server(tmp_path_factory.mktemp("console-tools-strict"), "--auth", "strict",
+                       "--user", "other:other-secret")
+    yield srv
+    srv.stop()
+
+
+def test_strict_mode_the_log_is_the_default_users(context, strict_server):
+    """Signed in as the default user the log streams in; as another user the server refuses it
+    (AccessDenied) and the view says so."""
+    s3 = client(strict_server.endpoint)
+    page = open_console(context, strict_server, "#/requests")
+    sign_in(page, "test", "test")
+    s3.create_bucket(Bucket="tools-strict")
+    row_with(page, "/tools-strict").first.wait_for()
+    page.click("[data-test=sign-out]")
+
+    sign_in(page, "other", "other-secret")
+    page.wait_for_selector("[data-test=requests-note]:has-text('AccessDenied')")
+    assert page.locator("[data-test=request-row]").count() == 0
+    assert page.js_errors == [] and page.dialogs == []

@@ -61,7 +61,9 @@ async function showDetail(panel, seq) {
       el("button", { type: "button", class: "button small", onclick: () => { panel.hidden = true; } }, "Close")),
     el("p", { class: "muted" }, `#${d.seq} at ${d.time}: HTTP ${d.status}, ${d.op}, ${d.bytes} bytes, ${d.ms} ms, principal ${d.principal}, CORS ${d.cors}, request id ${d.request_id}`),
     el("h2", {}, "Request headers (signatures redacted)"), el("div", { dataTest: "request-headers" }, pairs(d.headers)),
-    el("h2", {}, "Response headers"), el("div", { dataTest: "response-headers" }, pairs(d.response_headers)));
+    el("h2", {}, "Response headers"), d.response_headers
+      ? el("div", { dataTest: "response-headers" }, pairs(d.response_headers))
+      : el("p", { class: "muted" }, "kept for preflights and errors only"));
   if (d.error !== null) {
     panel.append(el("h2", {}, "Error body"), el("pre", { dataTest: "request-error-body" }, d.error));
   }
