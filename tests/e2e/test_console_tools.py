@@ -15,7 +15,7 @@ import socket
 import pytest
 
 from support import client, start_server
-from tests.e2e.console_helpers import browser, context, open_console, sign_in  # noqa: F401
+from tests.e2e.console_helpers import context, open_console, sign_in  # noqa: F401 (fixtures)
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
