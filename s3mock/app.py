@@ -13,7 +13,7 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import AbstractRoute, UrlMappingMatchInfo
 from multidict import istr
 
-from s3mock import cors_http, listing_entry, xml
+from s3mock import cors_http, listing_entry, website, website_http, xml
 from s3mock.auth.authenticate import HeaderPrincipals, Request as AuthRequest, authenticate
 from s3mock.auth.identity import ANONYMOUS
 from s3mock.config import Settings
@@ -70,6 +70,7 @@ class Service:
         self.lenient = None if self.strict else HeaderPrincipals(self.users, self.owner)
         self.store: SqliteStore | None = None
         self.cors_cache: cors_http.RulesCache | None = None
+        self.website: website_http.Endpoint | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Every request takes these steps in order, as plain calls (aiohttp middlewares would
@@ -119,6 +120,11 @@ class Service:
             if absolute is not None:
                 host, path = absolute
         ex.host, ex.path, ex.query = host, path, query
+        if "s3-website" in host:        # the one check ordinary requests pay for the website endpoint
+            site = website.site_bucket(host, self.domain)
+            if site is not None:
+                ex.site = site          # no route: dispatch gives it to the website endpoint
+                return None
         if path.startswith(ADMIN_PREFIX) or (method, path) in ADMIN:
             return None     # /_s3mock/... tooling, and the exact health paths other tools poll
         resolved = ex.route = resolve(method, host, path, query_names(query) if query else (),
@@ -166,6 +172,10 @@ class Service:
         store = self.store
         assert store is not None
         if resolved is None:
+            site = getattr(ex, "site", None)    # set by route() for website hosts only
+            if site is not None:
+                assert self.website is not None
+                return await self.website.serve(request, ex, site)
             admin = tooling(request.method, ex.path or "")
             if admin is None:
                 raise S3Error("NotImplemented")
@@ -268,6 +278,7 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
         if own and recover:
             app[STORE].recover()
         service.cors_cache = cors_http.RulesCache(app[STORE])
+        service.website = website_http.Endpoint(settings, app[STORE], service.cors_cache, _host_id)
         yield
         if own:
             app[STORE].close()

@@ -67,6 +67,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "ReplicationConfigurationNotFoundError": (404, "The replication configuration was not found."),
     "TooManyConfigurations": (400, "You are attempting to create a new configuration but have already reached the 1,000-configuration limit."),
     "NoSuchKey": (404, "The specified key does not exist."),
+    "NoSuchWebsiteConfiguration": (404, "The specified bucket does not have a website configuration"),
+    "InvalidRedirectLocation": (400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."),
     "NoSuchTagSet": (404, "The TagSet does not exist"),
     "NoSuchUpload": (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."),
     "NoSuchVersion": (404, "The specified version does not exist."),

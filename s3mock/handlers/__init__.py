@@ -11,5 +11,6 @@ def load_all() -> dict[Op, Handler]:
     from s3mock.handlers import (acl, attributes, bucket, bucket_config,  # noqa: F401
                                  bucket_controls, bucket_id_configs, bucket_settings, copy,
                                  delete, listing, list_versions, multipart, object,
-                                 policy, post_object, service, tagging, versioning)
+                                 policy, post_object, service, tagging, versioning,
+                                 website)
     return HANDLERS

@@ -14,7 +14,7 @@ from s3mock.storage.base import ObjectMeta
 
 # Stored with the object and returned on GET/HEAD; the response-* query overrides them.
 CONTENT_HEADERS = ("Content-Disposition", "Content-Encoding", "Content-Language", "Cache-Control",
-                   "Expires")
+                   "Expires", "x-amz-website-redirect-location")
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 # Header names as aiohttp keeps them (istr): a response built from them skips a conversion each.
 # (aiohttp's hdrs.ETAG is spelt "Etag"; S3 sends "ETag", and some clients match it exactly.)
