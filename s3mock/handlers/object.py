@@ -40,6 +40,10 @@ def stored_content_headers(ctx: Ctx) -> dict[str, str]:
     if not any(name in ctx.headers for name in CONTENT_HEADERS):
         return {}
     out = content_headers(ctx.headers)
+    redirect = out.get("x-amz-website-redirect-location")
+    if redirect is not None and not redirect.startswith(("/", "http://", "https://")):
+        # AWS's answer quoted in laurilehmijoki/s3_website#99 and aws/aws-cli#1130
+        raise S3Error("InvalidRedirectLocation")
     enc = out.get("Content-Encoding")
     if enc is not None and "aws-chunked" in enc.lower():
         # "Amazon S3 stores the resulting object without the aws-chunked value in the

@@ -226,6 +226,13 @@ def test_object_redirect_location(s3, website, endpoint):
     assert (r.status_code, r.headers["Location"]) == (301, "/new.html")
 
 
+def test_object_redirect_location_must_be_a_path_or_url(s3, bucket):
+    err = error_of(s3.put_object, Bucket=bucket, Key="k", Body=b"", WebsiteRedirectLocation="new.html")
+    assert (status(err), err["Error"]["Code"]) == (400, "InvalidRedirectLocation")
+    assert err["Error"]["Message"] == ("The website redirect location must have a prefix of "
+                                       "'http://' or 'https://' or '/'.")
+
+
 def test_redirect_all_requests(s3, bucket, endpoint):
     s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={
         "RedirectAllRequestsTo": {"HostName": "www.example.com", "Protocol": "https"}})
