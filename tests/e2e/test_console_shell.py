@@ -202,12 +202,13 @@ def test_hostile_key_and_tags_render_as_text(context, lenient):
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "<b>k</b>", "Value": HOSTILE}]})
     page = open_console(context, lenient)
     row(page, name).locator("[data-test=bucket-delete]").click()
+    page.locator("[data-test=confirm-keys] li").first.wait_for()     # listed after a request
     assert page.locator("[data-test=confirm-keys] li").all_inner_texts() == [HOSTILE]
     assert page.locator("[data-test=confirm-dialog] img").count() == 0
     page.click("[data-test=confirm-cancel]")
 
     page.goto(f"{lenient.endpoint}/_s3mock/console/#/b/{name}?settings")
-    page.wait_for_selector("[data-test=bucket-tags]")
+    page.wait_for_selector("[data-test=bucket-tags] dt")
     assert page.locator("[data-test=bucket-tags] dt").all_inner_texts() == ["<b>k</b>"]
     assert page.locator("[data-test=bucket-tags] dd").all_inner_texts() == [HOSTILE]
     assert page.locator("[data-test=bucket-tags] img, [data-test=bucket-tags] b").count() == 0
