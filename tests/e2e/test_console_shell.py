@@ -173,6 +173,7 @@ def test_bucket_settings_show_acl_versioning_tags_and_policy(context, lenient):
     page = open_console(context, lenient, f"#/b/{name}?settings")
     assert page.inner_text("[data-test=bucket-title]") == name
     assert page.inner_text("[data-test=versioning-status]") == "Enabled"
+    page.wait_for_selector("[data-test=bucket-tags] dt")      # each section loads on its own
     assert page.locator("[data-test=bucket-tags] dt").all_inner_texts() == ["team"]
     assert page.locator("[data-test=bucket-tags] dd").all_inner_texts() == ["web"]
     assert json.loads(page.inner_text("[data-test=bucket-policy]")) == json.loads(
