@@ -56,6 +56,8 @@ function queryString(query) {
   return parts.length ? "?" + parts.join("&") : "";
 }
 
+const XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
+
 function escapeXml(s) {
   return String(s).replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" }[c]));
 }
@@ -195,6 +197,40 @@ export const s3 = {
   async getBucketPolicy(bucket) {
     return (await this.request("GET", objectPath(bucket), { query: { policy: "" } })).text;
   },
+  async putBucketVersioning(bucket, status) {
+    return this.request("PUT", objectPath(bucket), { query: { versioning: "" },
+      body: `<VersioningConfiguration xmlns="${XMLNS}"><Status>${escapeXml(status)}</Status></VersioningConfiguration>` });
+  },
+  async putBucketTagging(bucket, tags) {
+    const set = tags.map((t) => `<Tag><Key>${escapeXml(t.key)}</Key><Value>${escapeXml(t.value)}</Value></Tag>`).join("");
+    return this.request("PUT", objectPath(bucket), { query: { tagging: "" },
+      body: `<Tagging xmlns="${XMLNS}"><TagSet>${set}</TagSet></Tagging>` });
+  },
+  async deleteBucketTagging(bucket) { return this.request("DELETE", objectPath(bucket), { query: { tagging: "" } }); },
+  async putBucketPolicy(bucket, policyText) { return this.request("PUT", objectPath(bucket), { query: { policy: "" }, body: policyText }); },
+  async deleteBucketPolicy(bucket) { return this.request("DELETE", objectPath(bucket), { query: { policy: "" } }); },
+  // GetBucketPolicyStatus: true when S3 judges the policy public (IsPublic).
+  async getBucketPolicyStatus(bucket) {
+    const r = await this.request("GET", objectPath(bucket), { query: { policyStatus: "" } });
+    return text(r.xml.documentElement, "IsPublic") === "true";
+  },
+  // GetBucketWebsite: {index, error, redirectTo, rules} (rules: the number of RoutingRules).
+  async getBucketWebsite(bucket) {
+    const root = (await this.request("GET", objectPath(bucket), { query: { website: "" } })).xml.documentElement;
+    const one = (name) => children(root, name)[0] || null;
+    const redirect = one("RedirectAllRequestsTo");
+    const rules = one("RoutingRules");
+    return { index: one("IndexDocument") ? text(one("IndexDocument"), "Suffix") : "",
+      error: one("ErrorDocument") ? text(one("ErrorDocument"), "Key") : "",
+      redirectTo: redirect ? text(redirect, "HostName") : "",
+      rules: rules ? children(rules, "RoutingRule").length : 0 };
+  },
+  async putBucketWebsite(bucket, { index, error }) {
+    const errorDoc = error ? `<ErrorDocument><Key>${escapeXml(error)}</Key></ErrorDocument>` : "";
+    return this.request("PUT", objectPath(bucket), { query: { website: "" },
+      body: `<WebsiteConfiguration xmlns="${XMLNS}"><IndexDocument><Suffix>${escapeXml(index)}</Suffix></IndexDocument>${errorDoc}</WebsiteConfiguration>` });
+  },
+  async deleteBucketWebsite(bucket) { return this.request("DELETE", objectPath(bucket), { query: { website: "" } }); },
   async listObjectVersions(bucket, { prefix, keyMarker, versionIdMarker, maxKeys } = {}) {
     const r = await this.request("GET", objectPath(bucket), { query: { versions: "", prefix: prefix || undefined,
       "key-marker": keyMarker || undefined, "version-id-marker": versionIdMarker || undefined, "max-keys": maxKeys || undefined } });

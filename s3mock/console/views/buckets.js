@@ -1,9 +1,12 @@
 // Buckets: the list (create, delete with a confirmation) and one bucket's settings page
-// (CORS editor, ACL, and read-only versioning, tags and policy).
+// (CORS editor and ACL; versioning, tags, policy and website are bucket_settings.js's).
 
 import { href, registerView } from "../app.js";
 import { clear, confirmDialog, el, errorText, formatDate, prettyXml, toast } from "../dom.js";
 import { s3 } from "../s3.js";
+import * as settings from "./bucket_settings.js";
+
+const { fill, section } = settings;
 
 const CANNED = ["private", "public-read", "public-read-write", "authenticated-read"];
 const SHOWN_KEYS = 50;          // keys listed in the "will be deleted" dialog
@@ -131,23 +134,6 @@ async function emptyBucket(bucket) {
 
 // ---- one bucket's settings ----
 
-function section(title, test) {
-  const body = el("div", { dataTest: `${test}-body` }, el("p", { class: "muted" }, "Loading…"));
-  return { node: el("section", { class: "card", dataTest: test }, el("h2", {}, title), body), body };
-}
-
-// A section's content, or S3's error (an operation s3mock lacks shows as NotImplemented).
-async function fill(sec, load, missing) {
-  try {
-    const nodes = await load();
-    clear(sec.body).append(...[nodes].flat());
-  } catch (err) {
-    clear(sec.body).append(err.code && missing && missing[err.code]
-      ? el("p", { class: "muted", dataTest: "none" }, missing[err.code])
-      : el("p", { class: "form-error" }, errorText(err)));
-  }
-}
-
 async function renderBucket(container, { bucket }) {
   container.append(el("div", { class: "page-head" },
     el("h1", {}, "Bucket ", el("span", { class: "name", dataTest: "bucket-title" }, bucket)),
@@ -157,26 +143,15 @@ async function renderBucket(container, { bucket }) {
   const versioning = section("Versioning", "versioning-section");
   const tags = section("Tags", "tags-section");
   const policy = section("Bucket policy", "policy-section");
-  container.append(el("div", { class: "settings-grid" }, cors.node, acl.node, versioning.node, tags.node, policy.node));
+  const site = section("Static website hosting", "website-section");
+  container.append(el("div", { class: "settings-grid" }, cors.node, acl.node, versioning.node, tags.node, policy.node, site.node));
   await Promise.all([
     fill(cors, () => corsEditor(bucket)),
     fill(acl, () => aclView(bucket, acl)),
-    fill(versioning, async () => {
-      const v = await s3.getBucketVersioning(bucket);
-      return el("p", { dataTest: "versioning-status" }, v.status || "Never enabled",
-        v.mfaDelete ? ` (MFA delete ${v.mfaDelete})` : "");
-    }),
-    fill(tags, async () => {
-      const list = await s3.getBucketTagging(bucket);
-      if (!list.length) return el("p", { class: "muted", dataTest: "none" }, "No tags.");
-      return el("dl", { class: "kv", dataTest: "bucket-tags" }, list.map((t) => [el("dt", {}, t.key), el("dd", {}, t.value)]));
-    }, { NoSuchTagSet: "No tags." }),
-    fill(policy, async () => {
-      const text = await s3.getBucketPolicy(bucket);
-      let shown = text;
-      try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* as stored */ }
-      return el("pre", { dataTest: "bucket-policy" }, shown);
-    }, { NoSuchBucketPolicy: "No bucket policy." }),
+    settings.versioning(bucket)(versioning),
+    settings.tags(bucket)(tags),
+    settings.policy(bucket)(policy),
+    settings.website(bucket)(site),
   ]);
 }
 
