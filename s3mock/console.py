@@ -75,7 +75,8 @@ def config(settings) -> dict:
     (signatures are not checked, so the page signs with it and any secret); strict: none."""
     lenient = settings.auth == "lenient"
     return {"auth": settings.auth, "region": settings.region,
-            "access_key": settings.access_key if lenient else None, "version": __version__}
+            "access_key": settings.access_key if lenient else None, "version": __version__,
+            "domain": settings.domain}       # the website endpoint's BUCKET.s3-website.DOMAIN
 
 
 async def serve(request: web.Request, settings, store, cache) -> web.Response:

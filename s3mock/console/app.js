@@ -10,7 +10,7 @@ const NAV = [["Buckets", "#/", "buckets"], ["CORS", "#/cors", "cors"], ["Access"
   ["Requests", "#/requests", "requests"]];
 
 const views = new Map();
-export const config = { auth: "lenient", region: "us-east-1", access_key: null, version: "" };
+export const config = { auth: "lenient", region: "us-east-1", access_key: null, version: "", domain: "localhost" };
 
 export function registerView(name, view) {
   views.set(name, view);

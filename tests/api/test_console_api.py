@@ -102,18 +102,19 @@ async def test_config_lenient(api):
     assert resp.headers["Content-Type"] == "application/json"
     assert_console_headers(resp)
     assert json.loads(await resp.text()) == {"auth": "lenient", "region": "us-east-1",
-                                             "access_key": "test", "version": __version__}
+                                             "access_key": "test", "version": __version__,
+                                             "domain": "localhost"}
 
 
 async def test_config_strict_names_no_key(aiohttp_client, tmp_path):
     settings = Settings(data_dir=tmp_path, auth="strict", region="eu-west-1", access_key="owner",
-                        secret_key="owner-secret")
+                        secret_key="owner-secret", domain="s3.test")
     client = await aiohttp_client(make_app(settings))
     resp = await client.get("/_s3mock/console/config.json")
     assert resp.status == 200
     answer = json.loads(await resp.text())
     assert answer == {"auth": "strict", "region": "eu-west-1", "access_key": None,
-                      "version": __version__}
+                      "version": __version__, "domain": "s3.test"}
     assert "owner-secret" not in await resp.text()
 
 

@@ -194,3 +194,18 @@ def test_website_refusal_is_s3s_error(settings, s3, bucket):
     page.wait_for_selector("[data-test=website-error]:not([hidden])")
     assert page.inner_text("[data-test=website-error]").startswith("InvalidArgument: ")
     assert error_code(lambda: s3.get_bucket_website(Bucket=bucket)) == "NoSuchWebsiteConfiguration"
+
+
+def test_website_url_names_the_servers_domain(context, tmp_path):
+    srv = start_server(tmp_path, "--domain", "s3.test")
+    try:
+        client(srv.endpoint).create_bucket(Bucket="site")
+        page = open_console(context, srv, "#/b/site?settings")
+        page.wait_for_selector("[data-test=website-index]")
+        page.click("[data-test=website-save]")                  # index.html, as filled in
+        page.wait_for_selector("[data-test=website-url]")
+        port = srv.endpoint.rsplit(":", 1)[1]
+        assert page.get_attribute("[data-test=website-url]", "href") == f"http://site.s3-website.s3.test:{port}/"
+        assert client(srv.endpoint).get_bucket_website(Bucket="site")["IndexDocument"] == {"Suffix": "index.html"}
+    finally:
+        srv.stop()

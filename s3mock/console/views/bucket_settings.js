@@ -2,6 +2,7 @@
 // tags (key/value rows), the bucket policy (JSON editor and its public status) and website
 // hosting. Each change is the S3 request any client sends; S3's own error is shown as given.
 
+import { config } from "../app.js";
 import { clear, el, errorText, toast } from "../dom.js";
 import { s3 } from "../s3.js";
 
@@ -154,10 +155,10 @@ export function website(bucket) {
   return reload;
 }
 
-// The website endpoint as s3mock serves it: BUCKET.s3-website.DOMAIN on this server's port
-// (DOMAIN is --domain, "localhost" unless changed; the endpoint only looks at the Host header).
+// The website endpoint as s3mock serves it: BUCKET.s3-website.DOMAIN (--domain) on this
+// server's port (the endpoint only looks at the Host header).
 export function websiteUrl(bucket) {
-  return `${location.protocol}//${bucket}.s3-website.localhost${location.port ? `:${location.port}` : ""}/`;
+  return `${location.protocol}//${bucket}.s3-website.${config.domain || "localhost"}${location.port ? `:${location.port}` : ""}/`;
 }
 
 async function websiteView(bucket, sec, reload) {
