@@ -132,13 +132,8 @@ def _question(ctx: Ctx, perm: Perm, b: Bucket, target: Bucket | ObjectMeta,
 
 
 def _authorize_missing(ctx: Ctx, b: Bucket) -> None:
-    """A read of a key (or version) that is not there (decide.missing())."""
-    if b.policy is None:
-        verdict = decide.acl_verdict(ctx.principal.canonical_id, b, Perm.READ, b)
-        if not verdict.allowed:
-            deny(ctx, verdict._replace(reason="the key does not exist, and only those who may "
-                                       "list the bucket (s3:ListBucket) learn that: " + verdict.reason))
-        return
+    """A read of a key (or version) that is not there (decide.missing(), which without a policy
+    is READ on the bucket's ACL)."""
     verdict = decide.missing(_question(ctx, Perm.READ, b, b))
     if not verdict.allowed:
         deny(ctx, verdict)
