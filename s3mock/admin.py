@@ -35,7 +35,10 @@ async def minio_live(request: web.Request, settings, store, cache) -> web.Respon
 
 
 def _require_owner(request: web.Request, settings) -> None:
-    """Strict mode: the request must be signed (SigV4 or SigV2), by the default user."""
+    """Strict mode: the request must be signed (SigV4 or SigV2), by the default user; lenient
+    mode lets anyone use the tooling."""
+    if settings.auth != "strict":
+        return
     ex = request[EXCHANGE]                  # the path and query the route step split off
     result = authenticate(AuthRequest(request.method, ex.path or "", ex.query, request.headers,
                                       request.host, None, False),
@@ -48,8 +51,7 @@ async def reset(request: web.Request, settings, store, cache) -> web.Response:
     """POST /_s3mock/reset: empty every bucket (objects and multipart uploads); the buckets and
     their configuration stay. `?delete-buckets`: also delete the buckets that are not seed
     buckets and restore the seed buckets' configuration. Strict mode: signed by the owner."""
-    if settings.auth == "strict":
-        _require_owner(request, settings)
+    _require_owner(request, settings)
     result = seed.reset(store, settings, delete_buckets="delete-buckets" in request.query)
     return web.json_response({"status": "ok", **result})
 
@@ -61,8 +63,7 @@ async def cors_explain(request: web.Request, settings, store, cache) -> web.Resp
 async def access_explain_handler(request: web.Request, settings, store, cache) -> web.Response:
     """GET /_s3mock/access/explain (access_explain.py). Strict mode: signed by the default user,
     as it tells who may do what."""
-    if settings.auth == "strict":
-        _require_owner(request, settings)
+    _require_owner(request, settings)
     status, answer = access_explain.explain(settings, store, request.query)
     return web.json_response(answer, status=status)
 
@@ -70,8 +71,7 @@ async def access_explain_handler(request: web.Request, settings, store, cache) -
 async def requests_page(request: web.Request, settings, store, cache) -> web.Response:
     """GET /_s3mock/requests?after=<seq>&limit=<n>: this worker's latest requests (request_log.py).
     Strict mode: signed by the default user, as they show who did what."""
-    if settings.auth == "strict":
-        _require_owner(request, settings)
+    _require_owner(request, settings)
     q = request.query
     try:
         after = request_log.parse_int(q, "after", 0, 0, 2**63)
@@ -83,8 +83,7 @@ async def requests_page(request: web.Request, settings, store, cache) -> web.Res
 
 async def request_detail(request: web.Request, settings, store, cache) -> web.Response:
     """GET /_s3mock/requests/<seq>: one request's headers (signatures redacted) and error body."""
-    if settings.auth == "strict":
-        _require_owner(request, settings)
+    _require_owner(request, settings)
     raw = (request[EXCHANGE].path or "")[len(REQUESTS_PREFIX) + 1:]
     found = (request.app[request_log.REQUEST_LOG].find(int(raw))
              if raw.isascii() and raw.isdigit() and len(raw) <= 19 else None)
