@@ -14,6 +14,11 @@ from s3mock.errors import S3Error
 
 
 class Perm(enum.Enum):
+    # Members are singletons compared by identity, so identity's hash (in C) is as good as
+    # Enum's own (a Python call hashing the name): every request looks Ops and Perms up in
+    # sets and dicts several times.
+    __hash__ = object.__hash__
+
     NONE = "NONE"            # no check (preflight, service listing filters by owner)
     USER = "USER"            # any signed-in user, never anonymous (no bucket to check against)
     READ = "READ"            # on the bucket or object named by the target
@@ -27,6 +32,8 @@ class Op(enum.Enum):
     """Every operation of Amazon S3's API, named as AWS names it (botocore's service model,
     without the four deprecated aliases that send the same request as their successor:
     Get/PutBucketLifecycle, Get/PutBucketNotification), and the two that are not in it."""
+    __hash__ = object.__hash__      # as Perm's
+
 
     @staticmethod
     def _generate_next_value_(name: str, start: int, count: int, last: list) -> str:

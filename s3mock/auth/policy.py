@@ -350,15 +350,15 @@ def parse(document: bytes, bucket: str) -> Policy:
 def evaluate(policy: Policy, who: Who, action: str, resource: str, keys: Keys) -> Decision:
     """Explicit Deny anywhere wins; else the first matching Allow; else no decision. Condition
     keys are asked only of statements whose principal, action and resource match."""
-    action = action.lower()
     memo = policy._candidates
-    found = memo.get((action, who))
+    found = memo.get((action, who))       # keyed as asked: lower-cased only on a miss
     if found is None:
         if len(memo) >= _CANDIDATES_LIMIT:
             memo.clear()
+        lowered = action.lower()
         found = memo[action, who] = (
-            tuple(s for s in policy._denies if s.principal.matches(who) and s.action.matches(action)),
-            tuple(s for s in policy._allows if s.principal.matches(who) and s.action.matches(action)))
+            tuple(s for s in policy._denies if s.principal.matches(who) and s.action.matches(lowered)),
+            tuple(s for s in policy._allows if s.principal.matches(who) and s.action.matches(lowered)))
     denies, allows = found
     for s in denies:
         if s.resource.matches(resource, keys) and s.holds(keys):

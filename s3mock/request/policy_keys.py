@@ -74,7 +74,7 @@ class RequestKeys:
     """Keys(name) -> values: one request's condition keys, each computed when asked. `extra`
     supplies keys only the handler knows (a body's or a POST form's: "s3:locationconstraint",
     "s3:object-lock-mode" of PutObjectRetention, "s3:authtype" POST, ...), normalized as asked."""
-    __slots__ = ("ctx", "obj", "bucket", "request_tags", "extra", "now", "user", "_tags")
+    __slots__ = ("ctx", "obj", "bucket", "request_tags", "extra", "_now", "user", "_tags")
 
     def __init__(self, ctx: Ctx, obj, bucket: Bucket | None = None,
                  request_tags: Mapping[str, str] | None = None,
@@ -84,8 +84,15 @@ class RequestKeys:
         self.user: User | None = (principal or ctx.principal).user
         self.request_tags = request_tags
         self.extra = extra
-        self.now = time.time() if now is None else now
+        self._now = now
         self._tags: Mapping[str, str] | None = request_tags
+
+    @property
+    def now(self) -> float:
+        """The request's time, read once when a key first needs it (most requests never do)."""
+        if self._now is None:
+            self._now = time.time()
+        return self._now
 
     def __call__(self, name: str) -> Values:
         if self.extra is not None and name in self.extra:
