@@ -78,7 +78,7 @@ class Question(NamedTuple):
 
 
 RESTRICTED = Verdict(False, "block_public_access", "RestrictPublicBuckets: the bucket policy is "
-                     "public, so it grants nothing to other accounts or anonymous requests")
+                     "public, so only the bucket owner's account may use the bucket")
 
 
 def decide(q: Question) -> Verdict:
@@ -87,17 +87,23 @@ def decide(q: Question) -> Verdict:
     doc = policy_of(b)
     if doc is not None:
         said = _policy_says(doc, q)
-        if said is not None:
-            if said.allowed or not (is_owner and q.op in POLICY_OPS):
-                verdict = _policy_verdict(said, q, doc, is_owner)
-                if verdict is not RESTRICTED:
-                    return verdict
-                # RestrictPublicBuckets voids what the policy grants, not what the ACL or the
-                # upload's initiator may do (access-control-block-public-access.html: it
-                # "blocks public and cross-account access derived from any public ... policy").
-                rest = _without_policy(q, cid, is_owner)
-                return rest if rest.allowed else RESTRICTED
+        if said is not None and not said.allowed and not (is_owner and q.op in POLICY_OPS):
+            return said
+        if not is_owner and doc.public and _restricts_public(b):
+            # "Setting this element to TRUE restricts access to this bucket to only AWS service
+            # principals and authorized users within this account if the bucket has a public
+            # policy" (API_PublicAccessBlockConfiguration.html; the user guide: "This setting
+            # blocks all cross-account access"): ACL grants and initiators too, not only what
+            # the policy grants. Each s3mock user is an account of its own.
+            return RESTRICTED
+        if said is not None and said.allowed:
+            return _policy_verdict(said, q, doc, is_owner)
     return _without_policy(q, cid, is_owner)
+
+
+def _restricts_public(b: Bucket) -> bool:
+    pab = bc.pab_from_row(b.public_access_block) if b.public_access_block is not None else None
+    return pab is not None and pab.restrict_public_buckets
 
 
 def _without_policy(q: Question, cid: str | None, is_owner: bool) -> Verdict:
@@ -174,20 +180,15 @@ def allowed_reason(verdict: Verdict, doc: policy.Policy | None, q: Question) -> 
 
 def _policy_verdict(said: Verdict, q: Question, doc: policy.Policy, is_owner: bool) -> Verdict:
     """A policy's Allow as S3 applies it: only the bucket owner's account may act on the policy
-    itself; RestrictPublicBuckets voids a public policy's grants to other accounts; a policy
-    grants nothing on objects another account owns (their ACL decides), but for BucketOwnerEnforced,
-    under which the bucket owner owns every object, those written before it too
-    (about-object-ownership.html)."""
+    itself; a policy grants nothing on objects another account owns (their ACL decides), but for
+    BucketOwnerEnforced, under which the bucket owner owns every object, those written before it
+    too (about-object-ownership.html)."""
     if not said.allowed:
         return said
     b = q.bucket
     if q.op in POLICY_OPS and not is_owner:
         return said._replace(allowed=False, not_owner_account=True, reason=allowed_reason(
             said, doc, q) + ", but only the bucket owner's account may use it")
-    if not is_owner and doc.public:
-        pab = bc.pab_from_row(b.public_access_block)
-        if pab is not None and pab.restrict_public_buckets:
-            return RESTRICTED
     if isinstance(q.target, ObjectMeta) and q.target.owner != b.owner and b.ownership != bc.ENFORCED:
         acl_said = acl_verdict(q.principal.canonical_id, q.target, q.perm, b)
         if acl_said.allowed:

@@ -191,20 +191,26 @@ def test_post_object_with_public_acl(owner):
         assert (r.status_code, doc.findtext("Code")) == expected
 
 
-def test_restrict_public_buckets_voids_the_policy_not_the_acl(owner, second, anonymous):
-    """With a public bucket policy, RestrictPublicBuckets "blocks public and cross-account access
-    derived from" the policy (access-control-block-public-access.html): anonymous loses what the
-    policy gave, and the second user keeps the READ its ACL grant gives it."""
+def test_restrict_public_buckets_blocks_other_accounts_acl_grants_too(owner, second, anonymous):
+    """With a public bucket policy, RestrictPublicBuckets "restricts access to this bucket to only
+    AWS service principals and authorized users within this account"
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html; the
+    user guide's access-control-block-public-access.html: "This setting blocks all cross-account
+    access"): anonymous loses what the policy gave, the second user the READ its ACL grant gives
+    it, and both come back when the setting goes."""
     bucket = new_bucket(owner)
     owner.put_bucket_acl(Bucket=bucket, GrantFullControl=f"id={OWNER_ID}", GrantRead=f"id={SECOND_ID}")
     owner.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
         "Resource": f"arn:aws:s3:::{bucket}"}]}))
     assert anonymous.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert second.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
     owner.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
         "RestrictPublicBuckets": True})
-    with pytest.raises(ClientError) as e:
-        anonymous.list_objects_v2(Bucket=bucket)
-    assert error(e)[:2] == (403, "AccessDenied")
-    assert second.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    for client in (anonymous, second):
+        with pytest.raises(ClientError) as e:
+            client.list_objects_v2(Bucket=bucket)
+        assert error(e)[:2] == (403, "AccessDenied")
     assert owner.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    owner.delete_public_access_block(Bucket=bucket)
+    assert second.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

@@ -5,9 +5,9 @@ explainer shows.
 
 AWS's order: userguide/access-control-auth-workflow-bucket-operation.html and -object-operation.html
 (an explicit Deny wins; the bucket policy and ACLs grant; an object another account owns needs
-that owner's ACL); access-control-block-public-access.html (IgnorePublicAcls, RestrictPublicBuckets:
-"public and cross-account access within any public bucket policy ... is blocked", the policy's
-grants only); about-object-ownership.html (BucketOwnerEnforced: ACLs disabled, the bucket owner
+that owner's ACL); access-control-block-public-access.html (IgnorePublicAcls; RestrictPublicBuckets: with a public
+policy "restricts access to this bucket to only AWS service principals and authorized users within
+this account", API_PublicAccessBlockConfiguration.html); about-object-ownership.html (BucketOwnerEnforced: ACLs disabled, the bucket owner
 owns every object, policies decide); API_PutBucketPolicy.html (the owner's account may always use
 the policy operations; another account the policy allows gets 405 MethodNotAllowed).
 """
@@ -372,7 +372,7 @@ def test_foreign_object_deny_still_applies():
 # --- Block Public Access: RestrictPublicBuckets, IgnorePublicAcls with a policy --------------
 
 RESTRICTED = verdict(False, "block_public_access", "RestrictPublicBuckets: the bucket policy is "
-                     "public, so it grants nothing to other accounts or anonymous requests")
+                     "public, so only the bucket owner's account may use the bucket")
 
 
 def test_restrict_public_buckets_with_public_policy():
@@ -392,24 +392,26 @@ def test_restrict_public_buckets_with_public_policy():
             0, "s3:GetObject")
 
 
-def test_restrict_public_buckets_voids_the_policy_grant_only():
-    """RestrictPublicBuckets "blocks public and cross-account access derived from any public
-    bucket policy" (access-control-block-public-access.html; API_PublicAccessBlockConfiguration:
-    "public and cross-account access within any public bucket policy ... is blocked"): what the
-    ACL grants (IgnorePublicAcls's business) or the initiator may do still stands, whether or
-    not the public policy's Allow matches the request."""
+def test_restrict_public_buckets_blocks_every_other_account():
+    """With a public policy, RestrictPublicBuckets "restricts access to this bucket to only AWS
+    service principals and authorized users within this account" (API_PublicAccessBlockConfiguration
+    .html; the user guide: "This setting blocks all cross-account access"): what another account's
+    ACL grant or its own upload would allow is blocked too, whether or not the public policy's
+    Allow matches the request. The owner keeps everything."""
     b = bucket(doc(st(action=["s3:ListBucket", "s3:AbortMultipartUpload"],
                       resource=["arn:aws:s3:::bkt", "arn:aws:s3:::bkt/*"])),
                acl=GRANT_OTHER_READ, pab="0001")
-    assert decide(question("other", "ListObjects", b)) == D.ACL_GRANT
+    assert decide(question("other", "ListObjects", b)) == RESTRICTED
     assert decide(question("third", "ListObjects", b)) == RESTRICTED
-    assert D.missing(question("other", "GetObject", b)) == D.ACL_GRANT
+    assert D.missing(question("other", "GetObject", b)).kind == "block_public_access"
     abort = question("other", "AbortMultipartUpload", b, initiator=OTHER_U.canonical_id)
-    assert decide(abort) == D.INITIATOR
-    assert decide(abort._replace(principal=THIRD)) == RESTRICTED
-    # The same without a matching Allow: the ACL alone.
+    assert decide(abort) == RESTRICTED
+    assert decide(question("owner", "ListObjects", b)).allowed
+    # The same without a matching Allow: still restricted while the policy is public ...
     silent = bucket(PUBLIC_READ, acl=GRANT_OTHER_READ, pab="0001")
-    assert decide(question("other", "ListObjects", silent)) == D.ACL_GRANT
+    assert decide(question("other", "ListObjects", silent)) == RESTRICTED
+    # ... and the ACL decides again once the setting is off.
+    assert decide(question("other", "ListObjects", bucket(PUBLIC_READ, acl=GRANT_OTHER_READ))) == D.ACL_GRANT
 
 
 def test_restrict_public_buckets_with_non_public_policy():
