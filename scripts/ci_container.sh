@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Container CI: build the Dockerfile and run the image for real with podman
-# (tests/e2e/test_container.py). For a Debian 12 machine with no container registry: installs
-# Debian's podman, runc, debootstrap, iptables (and netavark, aardvark-dns) when missing, then runs
-#   S3MOCK_CONTAINER_TEST=1 python -m pytest tests/e2e/test_container.py -q
+# Container CI: build the Dockerfile and run the image for real with podman (tests/e2e/container/:
+# the image itself; s3mock.testcontainers and testcontainers' LocalStack/MinIO modules through
+# podman's Docker API; the README's GitHub Actions job and compose file). For a Debian 12 machine
+# with no container registry: installs Debian's podman, runc, debootstrap, iptables (and netavark,
+# aardvark-dns) when missing, then runs
+#   S3MOCK_CONTAINER_TEST=1 python -m pytest tests/e2e/container -q
 # Idempotent (installs only what is missing; the debootstrap base is cached in ~/.cache/s3mock-ci,
 # or S3MOCK_CI_CACHE) and bounded: every step has a timeout. Needs root or sudo.
 # Measured here: about 3.5 min on a fresh machine (debootstrap is most of it), 1 min warm.
@@ -25,18 +27,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 podman --version
 
-# The test needs pytest and boto3: the active python (e.g. .ci/run's venv), else the project venv.
+# The tests need the test extra (pytest, boto3, testcontainers, podman-compose): the active python
+# (e.g. .ci/run's venv), else the project venv.
 PY=python3
 command -v python >/dev/null && PY=python
-if ! "$PY" -c 'import pytest, boto3' 2>/dev/null; then
+NEEDS='import pytest, boto3, testcontainers, podman_compose'
+if ! "$PY" -c "$NEEDS" 2>/dev/null; then
     [ -x .venv/bin/python ] || python3 -m venv .venv
     PY=.venv/bin/python
-    "$PY" -c 'import pytest, boto3' 2>/dev/null \
-        || timeout 600 "$PY" -m pip install --quiet -e '.[test]'
+    "$PY" -c "$NEEDS" 2>/dev/null || timeout 600 "$PY" -m pip install --quiet -e '.[test]'
 fi
 
-echo "== container test: S3MOCK_CONTAINER_TEST=1 python -m pytest tests/e2e/test_container.py -q"
-# Root for debootstrap and rootful podman; the test bounds each step, this bounds the whole.
-S3MOCK_CONTAINER_TEST=1 timeout 900 "${AS_ROOT[@]}" "$PY" -m pytest tests/e2e/test_container.py -q
+echo "== container tests: S3MOCK_CONTAINER_TEST=1 python -m pytest tests/e2e/container -q"
+# Root for debootstrap and rootful podman; the tests bound each step, this bounds the whole.
+S3MOCK_CONTAINER_TEST=1 timeout 900 "${AS_ROOT[@]}" "$PY" -m pytest tests/e2e/container -q
 
 echo "== container CI passed in $((SECONDS - start)) s"

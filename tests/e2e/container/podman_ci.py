@@ -1,4 +1,5 @@
-"""The Dockerfile, built and run for real with podman. Opt-in: S3MOCK_CONTAINER_TEST=1.
+"""Podman for the container CI step, with no registry: the base image made with debootstrap, a
+private podman configuration, and starting the built image. Used by this directory's conftest.py.
 
 No registry is reachable here, so the base image is Debian bookworm made with debootstrap (from
 the mirror apt uses), imported with `podman import`, plus the host's extra CA certificates and
@@ -30,17 +31,16 @@ from pathlib import Path
 
 import pytest
 
-from support import client
-
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUITE = "bookworm"
 DEBOOTSTRAP_ARGS = ("--variant=minbase",
                     "--include=python3,python3-venv,python3-pip,ca-certificates")
 BASE_RECIPE = "v1"  # bump when base_tarball() changes what it stores
 BASE_IMAGE = "localhost/s3mock-base:bookworm"
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+README_IMAGE = "s3mock"  # the README's `docker build -t s3mock .`: podman names it localhost/s3mock
 
-pytestmark = pytest.mark.skipif(
+opt_in = pytest.mark.skipif(
     os.environ.get("S3MOCK_CONTAINER_TEST") != "1",
     reason="opt-in: set S3MOCK_CONTAINER_TEST=1 (scripts/ci_container.sh does) to build and run "
            "the image with podman")
@@ -250,103 +250,3 @@ def start(podman: Podman, image: str, volume: str) -> Container:
     return Container(name, f"http://{host_port}")
 
 
-# ---------- fixtures
-
-@pytest.fixture(scope="module")
-def podman():
-    missing = [t for t in ("podman", "runc", "debootstrap", "iptables") if not shutil.which(t)]
-    if missing:
-        pytest.fail(f"S3MOCK_CONTAINER_TEST=1 but {', '.join(missing)} missing: run "
-                    "scripts/ci_container.sh (it installs Debian's podman, runc, debootstrap, "
-                    "iptables)")
-    if os.geteuid() != 0:
-        pytest.fail("S3MOCK_CONTAINER_TEST=1 needs root (debootstrap, rootful podman)")
-    pm = Podman(Path(tempfile.mkdtemp(prefix="s3mock-podman-")))
-    try:
-        info = json.loads(pm("info", "--format", "json").stdout)
-        assert info["host"]["ociRuntime"]["name"] == "runc"
-        assert info["host"]["cgroupManager"] == "cgroupfs"
-        assert info["host"]["networkBackend"] == "netavark"
-        yield pm
-    finally:
-        pm.cleanup()
-
-
-@pytest.fixture(scope="module")
-def image(podman) -> str:
-    cache = Path(os.environ.get("S3MOCK_CI_CACHE")
-                 or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "s3mock-ci")
-    tarball = base_tarball(cache)
-    raw = f"localhost/s3mock-ci-debootstrap:{tarball.stem.rsplit('-', 1)[-1]}"
-    podman("import", tarball, raw, timeout=300)
-    podman("build", "--format", "docker", "--tag", BASE_IMAGE,
-           base_context(podman.home / "base-context", raw), timeout=300)
-    tag = f"localhost/s3mock-ci:{uuid.uuid4().hex[:8]}"
-    # docker format: the OCI image format has no HEALTHCHECK (podman drops it with a warning).
-    podman("build", "--format", "docker", "--build-arg", f"BASE={BASE_IMAGE}", "--tag", tag, ROOT,
-           timeout=600)
-    return tag
-
-
-@pytest.fixture(scope="module")
-def container(podman, image) -> Container:
-    return start(podman, image, f"s3mock-ci-{uuid.uuid4().hex[:8]}")
-
-
-# ---------- tests
-
-def test_image_declares_user_port_volume_and_healthcheck(podman, image):
-    info = podman.inspect("--type", "image", image)
-    config = info["Config"]
-    assert config["User"] == "s3mock"
-    assert "9000/tcp" in config["ExposedPorts"]
-    assert "/data" in config["Volumes"]
-    env = set(config["Env"])
-    assert {"S3MOCK_HOST=0.0.0.0", "S3MOCK_PORT=9000", "S3MOCK_DATA_DIR=/data"} <= env
-    assert info["Healthcheck"]["Test"][0] in ("CMD", "CMD-SHELL")  # podman: top level, not Config
-
-
-def test_round_trip_and_data_survive_a_new_container_on_the_same_volume(podman, image):
-    volume = f"s3mock-ci-{uuid.uuid4().hex[:8]}"
-    first = start(podman, image, volume)
-    s3 = client(first.endpoint)
-    body = os.urandom(3 * 1024 * 1024 + 7)
-    s3.create_bucket(Bucket="kept")
-    put = s3.put_object(Bucket="kept", Key="dir/blob.bin", Body=body)
-    assert s3.get_object(Bucket="kept", Key="dir/blob.bin")["Body"].read() == body
-
-    podman("stop", "--time", "20", first.name)  # SIGTERM: the server drains and closes the store
-    state = podman.inspect(first.name)["State"]
-    assert (state["Status"], state["ExitCode"]) == ("exited", 0), state
-    podman("rm", first.name)
-
-    second = start(podman, image, volume)  # a new container: only the volume is shared
-    s3 = client(second.endpoint)
-    got = s3.get_object(Bucket="kept", Key="dir/blob.bin")
-    assert got["ETag"] == put["ETag"]
-    assert got["Body"].read() == body
-    assert [o["Key"] for o in s3.list_objects_v2(Bucket="kept")["Contents"]] == ["dir/blob.bin"]
-
-
-def test_server_runs_as_non_root_with_the_configured_ulimits(podman, container):
-    assert podman("exec", container.name, "id", "-u").stdout.strip() not in ("", "0")
-    status = podman("exec", container.name, "cat", "/proc/1/status").stdout
-    uids = re.search(r"(?m)^Uid:\s+(.*)$", status).group(1).split()
-    assert len(uids) == 4 and "0" not in uids, status
-    limits = podman("exec", container.name, "cat", "/proc/1/limits").stdout
-    assert re.search(rf"(?m)^Max open files\s+{podman.ulimits['nofile']}\s", limits), limits
-    assert re.search(rf"(?m)^Max processes\s+{podman.ulimits['nproc']}\s", limits), limits
-
-
-def test_healthcheck_passes_while_serving(podman, container):
-    podman("healthcheck", "run", container.name)  # exit status 0 = healthy
-    health = podman.inspect(container.name)["State"]["Health"]
-    assert health["Status"] == "healthy", health
-
-
-def test_healthcheck_fails_when_nothing_serves(podman, image):
-    """The same check, in a container whose command is the check itself: no server, so unhealthy."""
-    test = podman.inspect("--type", "image", image)["Healthcheck"]["Test"]
-    cmd = test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", test[1]]
-    proc = podman("run", "--rm", image, *cmd, check=False, timeout=60)
-    assert proc.returncode != 0, proc
