@@ -79,10 +79,13 @@ def docker_api(podman, image):
             time.sleep(0.2)
         os.environ.update(env)
         from testcontainers.core.config import ConnectionMode, testcontainers_config as config
+        from testcontainers.core.docker_client import DockerClient
         # read from the environment when first imported: set here too, in case that was earlier
         config.ryuk_disabled = True
         config.connection_mode_override = ConnectionMode.docker_host
-        yield env
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(DockerClient, "create", _on_loopback(DockerClient.create))
+            yield env
     finally:
         for k, v in saved.items():
             if v is None:
@@ -95,6 +98,16 @@ def docker_api(podman, image):
         except subprocess.TimeoutExpired:
             service.kill()
             service.wait(timeout=10)
+
+
+def _on_loopback(create):
+    """testcontainers publishes a port on every interface of the host; tests' servers listen
+    on 127.0.0.1 only, so a port given no host address is published there (on a free port, as
+    before: what the containers and tests see is unchanged)."""
+    def wrapper(self, image, *args, ports=None, **kwargs):
+        ports = {c: ("127.0.0.1",) if h is None else h for c, h in (ports or {}).items()}
+        return create(self, image, *args, ports=ports, **kwargs)
+    return wrapper
 
 
 def _pings(sock: Path) -> bool:

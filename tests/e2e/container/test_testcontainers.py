@@ -20,8 +20,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = README.split("\n## Containers in CI\n", 1)[1].split("\n## ", 1)[0]
 TC_BLOCKS = [b for b in re.findall(r"^```py\n(.*?)^```", SECTION, flags=re.S | re.M)
              if "testcontainers" in b]
-CORS = {"CORSRules": [{"AllowedOrigins": ["http://localhost:5173"], "AllowedMethods": ["GET", "PUT"],
-                       "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}]}
+CORS = {"CORSRules": [{"AllowedOrigins": ["http://localhost:5173"],
+                       "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"],
+                       "ExposeHeaders": ["ETag"]}]}
 CORS_XML = ("<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example</AllowedOrigin>"
             "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>")
 
@@ -45,13 +46,16 @@ def test_without_testcontainers_the_error_names_the_extra():
 
 
 @opt_in
-def test_container_with_seed_buckets_cors_and_acl(docker_api):
+def test_container_with_seed_buckets_cors_and_acl(podman, docker_api):
     from s3mock.testcontainers import S3MockContainer
     container = (S3MockContainer().with_bucket("uploads", "public-read", cors=CORS)
                  .with_bucket("private-data", cors=CORS_XML).with_bucket("scratch"))
     with container as s3mock:
         endpoint = s3mock.get_endpoint_url()
         assert re.fullmatch(r"http://localhost:\d+", endpoint)
+        ports = podman.inspect(s3mock.get_container_id())["NetworkSettings"]["Ports"]
+        (published,) = ports["9000/tcp"]            # conftest.py's docker_api: on 127.0.0.1
+        assert published == {"HostIp": "127.0.0.1", "HostPort": endpoint.rsplit(":", 1)[1]}
         s3 = s3mock.get_client()
         assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == [
             "private-data", "scratch", "uploads"]
@@ -86,7 +90,8 @@ def test_strict_auth_keys_and_users(docker_api):
         assert (s3mock.access_key, s3mock.secret_key, s3mock.region) == (
             "owner", "owner-secret", "eu-west-1")
         s3 = s3mock.get_client()
-        s3.create_bucket(Bucket="owned", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.create_bucket(Bucket="owned",
+                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         assert s3.get_bucket_location(Bucket="owned")["LocationConstraint"] == "eu-west-1"
         wrong = s3mock.get_client(aws_secret_access_key="not-the-secret")
         with pytest.raises(ClientError, match="SignatureDoesNotMatch"):
