@@ -103,8 +103,10 @@ def test_github_actions_job_with_s3mock_as_service_container(podman, image, tmp_
 def run_steps(steps: list[dict], job_env: dict, work: Path) -> dict[str, str]:
     """Each `run:` step as the runner runs it (bash -eo pipefail, the job's env, in the checkout),
     with this test's venv first on PATH for `python` and `aws`. The `uses:` steps (checkout) are
-    the runner's; in their place the checkout holds one test, the kind the Test step runs."""
+    the runner's; in their place the checkout holds a requirements.txt and one test, the kind the
+    Test step runs."""
     sha = uuid.uuid4().hex
+    (work / "requirements.txt").write_text("boto3\npytest\n")   # installed here already
     (work / "test_build_artifact.py").write_text(
         "import boto3\n\n\n"
         "def test_the_build_artifact_is_in_s3():  # boto3 finds the endpoint in AWS_ENDPOINT_URL\n"
@@ -119,8 +121,8 @@ def run_steps(steps: list[dict], job_env: dict, work: Path) -> dict[str, str]:
             continue
         bash = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
         proc = subprocess.run(bash, cwd=work, env=env, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, f"step {step['name']}:\n{proc.stdout}\n{proc.stderr}"
-        outputs[step["name"]] = proc.stdout
+        assert proc.returncode == 0, f"step {step}:\n{proc.stdout}\n{proc.stderr}"
+        outputs[step.get("name", step["run"])] = proc.stdout
     return outputs
 
 
