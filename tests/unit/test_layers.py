@@ -26,7 +26,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                  "s3mock.access_log", "s3mock.shutdown", "s3mock.request_log",
                  "s3mock.website_http")),
     # The package itself is the public face: s3mock.running() is the testing module's.
-    ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__")),
+    ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__",
+                      "s3mock.testcontainers")),
 ]
 
 
