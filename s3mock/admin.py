@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from s3mock import access_explain, console, cors_http, request_log, seed
+from s3mock import access_explain, console, cors_http, event_stream, request_log, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
 from s3mock.request.access import authorize_tooling
 from s3mock.request.exchange import EXCHANGE
@@ -93,6 +93,13 @@ async def request_detail(request: web.Request, settings, store, cache) -> web.Re
     return web.json_response(request_log.detail(found))
 
 
+async def events(request: web.Request, settings, store, cache) -> web.StreamResponse:
+    """GET /_s3mock/events: the event notifications published (event_stream.py). Strict mode:
+    signed by the default user, as they show every bucket's changes."""
+    _require_owner(request, settings)
+    return await event_stream.serve(request, store)
+
+
 REQUESTS_PREFIX = "/_s3mock/requests"      # /<seq>
 
 ADMIN = {
@@ -102,6 +109,7 @@ ADMIN = {
     ("GET", "/_s3mock/cors/explain"): cors_explain,
     ("GET", "/_s3mock/access/explain"): access_explain_handler,
     ("GET", "/_s3mock/requests"): requests_page,
+    ("GET", "/_s3mock/events"): events,
     ("GET", "/_localstack/health"): localstack_health,
     ("HEAD", "/_localstack/health"): localstack_health,
     ("GET", "/minio/health/live"): minio_live,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -13,7 +14,7 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import AbstractRoute, UrlMappingMatchInfo
 from multidict import istr
 
-from s3mock import cors_http, listing_entry, website, website_http, xml
+from s3mock import cors_http, event_delivery, listing_entry, website, website_http, xml
 from s3mock.auth.authenticate import HeaderPrincipals, Request as AuthRequest, authenticate
 from s3mock.auth.identity import ANONYMOUS
 from s3mock.config import Settings
@@ -25,6 +26,7 @@ from s3mock.request.access import authorize
 from s3mock.admin import ADMIN, STARTED_AT, tooling
 from s3mock.operations import Op, Resolved, query_names, resolve, split_absolute
 from s3mock.request_log import REQUEST_LOG, RequestLog
+from s3mock.shutdown import STOPPING
 from s3mock.storage.sqlite_fs import SqliteStore
 
 log = logging.getLogger("s3mock")
@@ -283,7 +285,13 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
         if own:
             app[STORE].close()
 
+    async def event_delivery_lifetime(app: web.Application):
+        async with event_delivery.delivering(app[STORE], settings.webhooks):
+            yield
+
+    app[STOPPING] = asyncio.Event()
     app.cleanup_ctx.append(store_lifetime)
+    app.cleanup_ctx.append(event_delivery_lifetime)     # after the store: stopped before it closes
     app.on_response_prepare.append(on_prepare)
     # The pattern is never matched (_OneRoute); it still says what the route takes: any path,
     # newlines (%0A) included.

@@ -52,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
                    help="new buckets' Object Ownership (default ObjectWriter; S3's is BucketOwnerEnforced)")
     p.add_argument("--console", choices=["on", "off"],
                    help="the web console at /_s3mock/console/ (default on)")
+    p.add_argument("--webhook", dest="webhooks", action="append", metavar="ARN=URL",
+                   help="POST event notifications for destination ARN to URL (repeatable)")
     p.add_argument("--endpoint", help="health: the server to ask (default: --host and --port)")
     return p
 

@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
 
 from s3mock.auth.identity import User
 
@@ -135,6 +137,9 @@ class Settings:
     # BucketOwnerEnforced (ACLs disabled) since April 2023; ObjectWriter keeps ACLs working.
     object_ownership: str = "ObjectWriter"
     console: str = "on"         # the web console at /_s3mock/console/ (console.py): on or off
+    # Event notifications' destination ARN -> webhook URL (event_delivery.py); an ARN not named
+    # here gets its messages on the event stream only.
+    webhooks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def owner(self) -> User:
@@ -160,6 +165,7 @@ FIELDS: dict[str, object] = {
     "host": str, "port": int, "data_dir": Path, "domain": str, "region": str, "auth": str,
     "access_key": str, "secret_key": str, "users": None, "config": Path, "workers": int,
     "log_format": str, "buckets": None, "object_ownership": str, "console": None,
+    "webhooks": None,
 }
 
 
@@ -183,6 +189,8 @@ def _convert(name: str, value: object, base: Path | None = None) -> object:
             if len({b.name for b in specs}) != len(specs):
                 raise ConfigError("a bucket is listed twice in buckets")
             return specs
+        if name == "webhooks":
+            return parse_webhooks(value)
     except (TypeError, KeyError):   # a TOML entry of the wrong shape
         raise ConfigError(f"invalid value for {name}: {value!r}") from None
     if name == "console":     # TOML may say true/false; flags and the environment on/off
@@ -197,6 +205,32 @@ def _convert(name: str, value: object, base: Path | None = None) -> object:
         raise ConfigError(f"invalid value for {name}: {value!r}") from None
 
 
+def parse_webhooks(value: object) -> dict[str, str]:
+    """ARN=URL items (a list, or one comma-separated string) or a table ARN -> URL."""
+    if isinstance(value, str):
+        value = _split_list(value)
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        pairs = []
+        for item in value:  # type: ignore[union-attr]
+            arn, eq, url = str(item).partition("=")
+            if not eq:
+                raise ConfigError(f"invalid webhook {item!r}: expected ARN=URL")
+            pairs.append((arn.strip(), url.strip()))
+    hooks: dict[str, str] = {}
+    for arn, url in pairs:
+        if not isinstance(arn, str) or not arn.startswith("arn:") or len(arn.split(":")) < 6:
+            raise ConfigError(f"invalid webhook ARN {arn!r}: expected arn:aws:SERVICE:REGION:ACCOUNT:NAME")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"invalid webhook URL {url!r} for {arn}: expected http(s)://HOST/...")
+        if arn in hooks:
+            raise ConfigError(f"two webhooks for {arn}")
+        hooks[arn] = url
+    return hooks
+
+
 def _from_file(path: Path) -> dict[str, object]:
     try:
         with open(path, "rb") as f:
@@ -206,6 +240,8 @@ def _from_file(path: Path) -> dict[str, object]:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
     section = data.get("s3mock", data)
+    if section is not data and "webhooks" in data:      # a top-level [webhooks] table beside [s3mock]
+        section = {"webhooks": data["webhooks"], **section}
     out: dict[str, object] = {}
     for key, value in section.items():
         name = key.replace("-", "_")

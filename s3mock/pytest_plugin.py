@@ -6,6 +6,8 @@
     s3_client        per test: a boto3 S3 client, after s3mock_reset
     s3_resource      per test: a boto3 S3 resource, after s3mock_reset
     s3mock_options   session: keyword arguments for s3mock.running(); override it in conftest.py
+    s3mock_events    per test: the event notifications published during the test;
+                     s3mock_events.wait(event_name=..., key=..., bucket=...) returns one
 
 Importing this module imports nothing but pytest: a session that uses none of these fixtures
 starts no server and pays nothing.
@@ -50,3 +52,9 @@ def s3_client(s3mock_reset):
 @pytest.fixture
 def s3_resource(s3mock_reset):
     return s3mock_reset.resource()
+
+
+@pytest.fixture
+def s3mock_events(s3mock_server):
+    """An EventLog (s3mock/event_client.py) of what s3mock_server publishes from the test's start."""
+    return s3mock_server.events()

@@ -22,10 +22,12 @@ from s3mock import listing_entry
 from s3mock.app import STORE, make_app
 from s3mock.shutdown import SHUTDOWN_GRACE, SHUTDOWN_TIMEOUT, drain
 from s3mock.config import Settings, load
+from s3mock.event_client import EventLog, EventTimeout
 from s3mock.seed import reset, seed
 from s3mock.storage.sqlite_fs import SqliteStore
 
 START_TIMEOUT = 30.0
+__all__ = ["EventLog", "EventTimeout", "RunningServer", "running"]
 
 
 @dataclass
@@ -65,6 +67,10 @@ class RunningServer:
             "s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key, region_name=self.region,
             config=Config(**config) if config else None)
+
+    def events(self) -> EventLog:
+        """The event notifications this server publishes from now on: `.wait(...)` for one."""
+        return EventLog(self.endpoint, self.access_key, self.secret_key, self.region)
 
     def reset(self, delete_buckets: bool = True) -> dict:
         """Empty every bucket; by default also delete the buckets that are not seed buckets and

@@ -48,6 +48,12 @@ CREATE TABLE IF NOT EXISTS bucket_documents(
   name TEXT NOT NULL, kind TEXT NOT NULL, document BLOB NOT NULL,
   PRIMARY KEY(name, kind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, destination TEXT NOT NULL,
+  message TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL,
+  lease_until REAL NOT NULL DEFAULT 0, delivered REAL);
+CREATE INDEX IF NOT EXISTS events_pending ON events(destination, next_attempt)
+  WHERE delivered IS NULL;
 """
 
 CACHED_TEXT = 4096             # rows whose key, headers and metadata are longer are not cached

@@ -17,6 +17,7 @@ from s3mock.storage import bodies
 from s3mock.storage.base import (Body, BodyCheck, Bucket, Digest, EntryRenderer, FileRanges, Listed,
                                  ObjectMeta)
 from s3mock.storage.blobs import BlobDir
+from s3mock.storage.events import Events
 from s3mock.storage.generation import MISSING, RowCache
 from s3mock.storage.rows import (BUCKET_COLS, INSERT_OBJ, OBJ_COLS, SCHEMA, Tx, cache_fields,
                                  cacheable, from_cache_fields, obj_from_row, obj_row, successor)
@@ -29,7 +30,7 @@ BUCKET_CACHE_SIZE = 10_000     # rows (and misses) a process keeps between bucke
 OBJECT_CACHE_SIZE = 10_000     # object rows (and misses) likewise
 
 
-class SqliteStore(Uploads, Versions):
+class SqliteStore(Uploads, Versions, Events):
     def __init__(self, data_dir: Path, render_entry: EntryRenderer):
         """`render_entry` makes an object's listing entry, kept with its row: a declared cache,
         written with the row and invalidated with it, whose renderer knows S3's XML while the store
@@ -136,7 +137,9 @@ class SqliteStore(Uploads, Versions):
     def recover(self) -> int:
         """Remove the blobs no row points to (what a crash left). Returns blobs removed. Skipped
         after a clean shutdown (mark_clean): the sweep reads every row and lists every blob, which
-        would make start-up O(objects)."""
+        would make start-up O(objects). Leases on event messages are released either way: no
+        process uses the data dir yet, so a killed one's messages are delivered at once."""
+        self.release_event_leases()
         with self._write():
             clean = self.db.execute("DELETE FROM state WHERE name='clean' RETURNING 1").fetchone()
         if clean:

@@ -19,15 +19,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("storage", ("s3mock.storage",)),
     ("auth and the CORS engine", ("s3mock.auth", "s3mock.cors")),
     ("settings and the operation table", ("s3mock.config", "s3mock.operations", "s3mock.seed",
-                                          "s3mock.listing_entry")),
+                                          "s3mock.listing_entry", "s3mock.event_outbox")),
     ("request plumbing", ("s3mock.request", "s3mock.cors_http")),
     ("operations", ("s3mock.handlers",)),
     ("the app", ("s3mock.app", "s3mock.admin", "s3mock.console", "s3mock.access_explain",
                  "s3mock.access_log", "s3mock.shutdown", "s3mock.request_log",
-                 "s3mock.website_http")),
+                 "s3mock.website_http", "s3mock.event_delivery", "s3mock.event_stream")),
     # The package itself is the public face: s3mock.running() is the testing module's.
     ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__",
-                      "s3mock.testcontainers")),
+                      "s3mock.testcontainers", "s3mock.event_client")),
 ]
 
 
