@@ -51,6 +51,12 @@ async def serve(request: web.Request, store: Store) -> web.StreamResponse:
         return web.json_response({"error": str(e)}, status=400)
     if _wants_json(request):
         items = [event_outbox.entry(row) for row in store.events_after(after, limit)]
+        # where delivery stands (a page, unlike the stream, is read after the fact): attempts
+        # made, and whether it is done (delivered, or stream-only: no webhook, no attempt)
+        states = store.event_delivery([item["seq"] for item in items])
+        for item in items:
+            attempts, delivered = states.get(item["seq"], (0, None))
+            item["attempts"], item["delivered"] = attempts, delivered is not None
         return web.json_response(items, headers={LAST_SEQ: str(store.last_event_seq())})
     return await _stream(request, store, after)
 
