@@ -180,3 +180,45 @@ def test_cli_prints_one_line_and_exits_2(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("s3mock: ") and "sometimes" in err
     assert not (tmp_path / "d").exists()     # nothing was created for a refused configuration
+
+
+JOBS = "arn:aws:sqs:us-east-1:123456789012:jobs"
+AUDIT = "arn:aws:sns:us-east-1:123456789012:audit"
+
+
+def test_webhooks_from_file_env_and_flags(tmp_path):
+    cfg = toml(tmp_path, f'[s3mock]\nport = 1\n\n[s3mock.webhooks]\n"{JOBS}" = "http://127.0.0.1:8080/hook"\n')
+    assert load({"config": str(cfg)}, {}).webhooks == {JOBS: "http://127.0.0.1:8080/hook"}
+    top = toml(tmp_path, f'[webhooks]\n"{AUDIT}" = "https://hooks.test/a?x=1"\n', "top.toml")
+    assert load({"config": str(top)}, {}).webhooks == {AUDIT: "https://hooks.test/a?x=1"}
+    beside = toml(tmp_path, f'[s3mock]\nport = 1\n[webhooks]\n"{AUDIT}" = "http://h/a"\n', "b.toml")
+    assert load({"config": str(beside)}, {}).webhooks == {AUDIT: "http://h/a"}
+    env = {"S3MOCK_WEBHOOKS": f"{JOBS}=http://127.0.0.1:1/a?b=c, {AUDIT}=http://127.0.0.1:2/"}
+    assert load({"config": str(cfg)}, env).webhooks == {JOBS: "http://127.0.0.1:1/a?b=c",
+                                                         AUDIT: "http://127.0.0.1:2/"}
+    flags = {"config": str(cfg), "webhooks": [f"{AUDIT}=http://127.0.0.1:3/"]}
+    assert load(flags, env).webhooks == {AUDIT: "http://127.0.0.1:3/"}     # flags replace the rest
+    assert load({}, {}).webhooks == {}
+
+
+def test_cli_webhook_flag_repeats():
+    args = cli.parser().parse_args(["--webhook", f"{JOBS}=http://a/", "--webhook", f"{AUDIT}=http://b/"])
+    assert load({"webhooks": args.webhooks}, {}).webhooks == {JOBS: "http://a/", AUDIT: "http://b/"}
+
+
+@pytest.mark.parametrize("value, mentions", [
+    ("http://127.0.0.1/hook", "expected ARN=URL"),
+    ("jobs=http://127.0.0.1/hook", "invalid webhook ARN 'jobs'"),
+    (f"{JOBS}=ftp://127.0.0.1/hook", "invalid webhook URL 'ftp://127.0.0.1/hook'"),
+    (f"{JOBS}=http:///hook", "invalid webhook URL"),
+    (f"{JOBS}=http://a/,{JOBS}=http://b/", "two webhooks for"),
+])
+def test_invalid_webhooks(value, mentions):
+    with pytest.raises(ConfigError, match=mentions.replace("?", r"\?")):
+        load({}, {"S3MOCK_WEBHOOKS": value})
+
+
+def test_invalid_webhook_table_in_file(tmp_path):
+    cfg = toml(tmp_path, f'[webhooks]\n"{JOBS}" = 8080\n')
+    with pytest.raises(ConfigError, match="invalid webhook URL 8080"):
+        load({"config": str(cfg)}, {})
