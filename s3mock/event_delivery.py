@@ -19,11 +19,14 @@ from s3mock.storage.base import Store
 log = logging.getLogger("s3mock.events")
 
 TIMEOUT = 10.0          # one POST, connection included; longer counts as a failure
-LEASE = TIMEOUT + 20.0  # a claimed message is this process's for this long (it dies: another's)
 BACKOFF_FIRST = 0.5     # the first retry after this many seconds, doubling each time,
 BACKOFF_MAX = 30.0      # never more than this apart; delivery never gives up
 POLL = 1.0              # how often to look for work other processes published or left due
-BATCH = 100             # messages claimed at once
+BATCH = 10              # messages claimed at once
+# A claimed message is this process's for this long: long enough to post a whole batch one by
+# one at the slowest, so no other worker posts it again meanwhile. If the process dies, the
+# lease runs out (or the next start voids it) and another delivers the message.
+LEASE = BATCH * TIMEOUT + 10.0
 
 
 def backoff(attempts: int) -> float:
@@ -63,14 +66,17 @@ class Deliverer:
         """Settle stream-only messages, deliver what is due; prune the history. True when a
         full batch was claimed (more may be waiting)."""
         now = time.time()
-        self.store.settle_events(self.destinations, now)
-        claimed = self.store.claim_events(self.destinations, now, LEASE, BATCH)
+        settled = self.store.settle_events(self.destinations, now)
+        due = self.store.next_event_due(self.destinations)
+        claimed = ([] if due is None or due > now else
+                   self.store.claim_events(self.destinations, now, LEASE, BATCH))
         by_destination: dict[str, list[tuple[int, str, int]]] = {}
         for seq, dest, message, attempts in claimed:
             by_destination.setdefault(dest, []).append((seq, message, attempts))
         await asyncio.gather(*(self._deliver(session, dest, items)
                                for dest, items in by_destination.items()))
-        self.store.prune_events()
+        if settled or claimed:
+            self.store.prune_events()
         return len(claimed) == BATCH
 
     async def _deliver(self, session: aiohttp.ClientSession, dest: str,
