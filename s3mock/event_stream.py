@@ -31,6 +31,8 @@ def _int(text: str | None, name: str, low: int, high: int, default: int) -> int:
 def _wants_json(request: web.Request) -> bool:
     fmt = request.query.get("format")
     if fmt is not None:
+        if fmt not in ("json", "sse"):
+            raise ValueError("format must be json or sse (server-sent events, the default)")
         return fmt == "json"
     accept = request.headers.get("Accept", "")
     return "application/json" in accept and "text/event-stream" not in accept
@@ -47,9 +49,10 @@ async def serve(request: web.Request, store: Store) -> web.StreamResponse:
     try:
         after = _int(q.get("after", request.headers.get("Last-Event-ID")), "after", 0, 2**63 - 1, 0)
         limit = _int(q.get("limit"), "limit", 1, PAGE, PAGE)
+        as_json = _wants_json(request)
     except ValueError as e:
         return web.json_response({"error": str(e)}, status=400)
-    if _wants_json(request):
+    if as_json:
         items = [event_outbox.entry(row) for row in store.events_after(after, limit)]
         # where delivery stands (a page, unlike the stream, is read after the fact): attempts
         # made, and whether it is done (delivered, or stream-only: no webhook, no attempt)

@@ -51,9 +51,10 @@ async def test_an_empty_outbox_answers_an_empty_page(client):
     ("", {"Last-Event-ID": "1e3"}, "after must be an integer"),
     ("limit=0", {}, "limit must be an integer from 1 to 1000"),
     ("limit=1001", {}, "limit must be an integer from 1 to 1000"),
+    ("format=xml", {}, "format must be json or sse"),
 ])
 async def test_bad_positions_are_refused(client, query, headers, problem):
-    resp = await client.get(f"/_s3mock/events?format=json&{query}", headers=headers)
+    resp = await client.get(f"/_s3mock/events?{query or 'format=json'}", headers=headers)
     assert resp.status == 400
     assert (await resp.json())["error"].startswith(problem)
 

@@ -218,6 +218,27 @@ def test_messages_survive_a_restart_until_delivered(tmp_path, how):
         receiver.stop()
 
 
+def test_a_message_whose_post_was_cut_off_by_sigkill_is_posted_again(tmp_path, receiver):
+    """At least once: the killed process never learned the answer, so the next start posts the
+    message again (its lease dies with the process)."""
+    receiver.hold()
+    hook = ("--webhook", f"{JOBS}={receiver.url}")
+    srv = start_server(tmp_path, *hook)
+    try:
+        publish_to(tmp_path, [(JOBS, record("in-flight"))])
+        receiver.wait_for(1, attempts=True)         # the POST is under way, unanswered
+    finally:
+        srv.stop("KILL")
+    receiver.release()
+    srv = start_server(tmp_path, *hook)
+    try:
+        assert receiver.wait_for(2) == [record("in-flight")] * 2
+        (item,) = wait_page(srv.endpoint, lambda items: items[0]["delivered"])
+        assert item["attempts"] == 1        # the first attempt was never recorded
+    finally:
+        srv.stop()
+
+
 def test_two_workers_deliver_every_message_once(tmp_path, receiver):
     srv = start_server(tmp_path, "--workers", "2", "--webhook", f"{JOBS}={receiver.url}")
     try:
