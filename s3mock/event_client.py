@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 
 PAGE = 1000             # the server's page size (event_stream.PAGE)
-POLL = 0.05             # seconds between looks while waiting
+POLL = 0.1              # seconds between looks while waiting
 LAST_SEQ = "X-S3mock-Last-Seq"
 
 

@@ -47,12 +47,13 @@ class Deliverer:
                                          trust_env=False) as session:
             while not self.stop.is_set():
                 try:
-                    delivered = await self.round(session)
+                    more = await self.round(session)
+                    idle = None if more else self._idle()
                 except Exception:       # the database busy or failing: try again later
                     log.exception("event delivery failed; retrying")
-                    delivered = False
-                if not delivered:
-                    await self.published.wait(self._idle(), self.stop)
+                    more, idle = False, POLL
+                if not more:
+                    await self.published.wait(idle, self.stop)
 
     def _idle(self) -> float | None:
         """How long to wait for publish() before looking again: until the next message falls

@@ -6,6 +6,7 @@ every worker published. Strict mode's owner check is admin.py's."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from aiohttp import web
@@ -13,6 +14,8 @@ from aiohttp import web
 from s3mock import event_outbox
 from s3mock.shutdown import STOPPING
 from s3mock.storage.base import Store
+
+log = logging.getLogger("s3mock.events")
 
 PAGE = 1000             # messages per JSON page, and per read of the table while streaming
 POLL = 0.5              # how often a stream looks for messages other processes published
@@ -90,6 +93,8 @@ async def _stream(request: web.Request, store: Store, after: int) -> web.StreamR
             await resp.write_eof()      # the server is stopping
     except ConnectionResetError:        # the reader went away
         pass
+    except Exception:                   # the headers are sent: no error response can follow
+        log.exception("event stream failed")
     return resp
 
 
