@@ -138,8 +138,9 @@ class Settings:
     object_ownership: str = "ObjectWriter"
     console: str = "on"         # the web console at /_s3mock/console/ (console.py): on or off
     # Event notifications' destination ARN -> webhook URL (event_delivery.py); an ARN not named
-    # here gets its messages on the event stream only.
-    webhooks: Mapping[str, str] = field(default_factory=dict)
+    # here gets its messages on the event stream only. Left out of the hash: Settings stays
+    # hashable, as it was before this (unhashable) field.
+    webhooks: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def owner(self) -> User:

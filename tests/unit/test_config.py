@@ -222,3 +222,9 @@ def test_invalid_webhook_table_in_file(tmp_path):
     cfg = toml(tmp_path, f'[webhooks]\n"{JOBS}" = 8080\n')
     with pytest.raises(ConfigError, match="invalid webhook URL 8080"):
         load({"config": str(cfg)}, {})
+
+
+def test_settings_with_webhooks_stay_hashable_and_comparable():
+    a = load({"webhooks": [f"{JOBS}=http://a/"]}, {})
+    b = load({"webhooks": [f"{JOBS}=http://b/"]}, {})
+    assert hash(a) == hash(b) and a != b and a == load({"webhooks": [f"{JOBS}=http://a/"]}, {})
