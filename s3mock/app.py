@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
-import os
 import random
 import time
 import warnings
@@ -21,6 +19,7 @@ from s3mock.config import Settings
 from s3mock.errors import S3Error
 from s3mock.handlers import load_all
 from s3mock.request.exchange import EXCHANGE, Exchange
+from s3mock.request.ids import host_id as _host_id
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import authorize
 from s3mock.admin import ADMIN, STARTED_AT, tooling
@@ -205,16 +204,6 @@ def error_response(request: web.Request, err: S3Error) -> web.Response:
         # The body was refused unread (perhaps without 100 Continue): do not reuse the connection.
         resp.force_close()
     return resp
-
-
-# x-amz-id-2 (HostId in error bodies), opaque base64 in S3: this server's random prefix and the
-# request id (both in base64's alphabet, 56 + 16 characters): a response joins two strings
-# instead of encoding anything.
-_HOST_ID_PREFIX = base64.b64encode(os.urandom(42)).decode()
-
-
-def _host_id(request_id: str) -> str:
-    return _HOST_ID_PREFIX + request_id
 
 
 _REQUEST_ID, _ID_2 = istr("x-amz-request-id"), istr("x-amz-id-2")

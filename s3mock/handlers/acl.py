@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from s3mock import notify
 from s3mock.auth import acl
 from s3mock.auth import bucket_controls as bc
 from s3mock.errors import S3Error
@@ -91,4 +92,6 @@ async def put_object_acl(ctx: Ctx) -> web.Response:
         ctx.store.update_object_acl(meta.bucket, meta.key, policy)
     else:
         ctx.store.update_version_acl(meta.bucket, meta.key, meta.version_id, policy)
+    notify.emit(ctx, "ObjectAcl:Put", meta.key, etag=meta.etag, version_id=meta.version_id,
+                bucket=b)
     return empty(200)

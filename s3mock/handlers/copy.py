@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from s3mock import conditions
+from s3mock import conditions, notify
 from s3mock.dates import iso8601
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
@@ -146,6 +146,8 @@ async def copy_object(ctx: Ctx) -> web.Response:
         if copied is None:
             continue    # the source changed while it was copied: copy what it is now
         src, meta = copied
+        notify.emit(ctx, "ObjectCreated:Copy", meta.key, size=meta.size, etag=meta.etag,
+                    version_id=meta.version_id, bucket=bucket)
         content = [("LastModified", iso8601(meta.mtime)), ("ETag", quoted(meta.etag))]
         content += checksum_elements(meta.checksums, meta.checksum_type)
         headers = {"x-amz-server-side-encryption": "AES256", **source_version(ctx, src)}

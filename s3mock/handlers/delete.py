@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from s3mock import xml
+from s3mock import notify, xml
 from s3mock.errors import ERRORS, S3Error, content_md5_required
+from s3mock.handlers.object import removed_event
 from s3mock.handlers.registry import handles
 from s3mock.request.ctx import Ctx
 from s3mock.request.body import read_all
@@ -62,8 +63,10 @@ def _delete(ctx: Ctx, bucket: Bucket, key: str, version: str | None) -> list:
     test_delete_objects_versioned); an absent version is Deleted too (minio#11086 quotes AWS)."""
     if bucket.versioning is None:
         ctx.store.delete_object(bucket.name, key)
+        notify.emit(ctx, "ObjectRemoved:Delete", key, bucket=bucket)
         return [("Key", key), ("VersionId", version)]
     removed = ctx.store.delete_entry(bucket.name, key, version, owner_id(ctx))
+    notify.emit(ctx, removed_event(version), key, version_id=removed.version_id, bucket=bucket)
     content: list = [("Key", key), ("VersionId", version)]
     if removed.marker:
         content += [("DeleteMarker", True), ("DeleteMarkerVersionId", removed.version_id)]

@@ -9,7 +9,7 @@ import time
 
 from aiohttp import web
 
-from s3mock import checksums, conditions, xml
+from s3mock import checksums, conditions, notify, xml
 from s3mock.dates import iso8601
 from s3mock.errors import S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
@@ -291,6 +291,8 @@ async def complete_multipart_upload(ctx: Ctx) -> web.Response:
         return _complete_again(ctx, upload_id, requested)
     if not result:
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
+    notify.emit(ctx, "ObjectCreated:CompleteMultipartUpload", meta.key, size=meta.size,
+                etag=meta.etag, version_id=meta.version_id)
     return _completed(ctx, meta)
 
 

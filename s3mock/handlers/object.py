@@ -9,7 +9,7 @@ import time
 
 from aiohttp import hdrs, web
 
-from s3mock import conditions, tags
+from s3mock import conditions, notify, tags
 from s3mock.dates import http_date
 from s3mock.errors import NOT_MODIFIED, S3Error, invalid_part_number
 from s3mock.handlers.registry import handles
@@ -112,6 +112,8 @@ async def put_object(ctx: Ctx) -> web.Response:
     body, size = object_body(ctx, want)
     if not await ctx.store.put_object(meta, body, size, want, expect_etag=expect, expect_absent=absent):
         raise S3Error("PreconditionFailed", Condition="If-None-Match" if absent else "If-Match")
+    notify.emit(ctx, "ObjectCreated:Put", meta.key, size=meta.size, etag=meta.etag,
+                version_id=meta.version_id, bucket=bucket)
     headers = {"ETag": quoted(meta.etag), "x-amz-server-side-encryption": "AES256"}
     headers.update(checksum_headers(meta.checksums, meta.checksum_type))
     if meta.version_id != "null":
@@ -257,6 +259,12 @@ async def _send(ctx: Ctx, meta: ObjectMeta, status: int, headers: dict[str, str]
     return resp
 
 
+def removed_event(version: str | None) -> str:
+    """A delete without a version id in a versioned bucket pushes a delete marker; with one, the
+    version is gone for good (notification-how-to-event-types-and-destinations.html)."""
+    return "ObjectRemoved:Delete" if version is not None else "ObjectRemoved:DeleteMarkerCreated"
+
+
 @handles(Op.DeleteObject)
 async def delete_object(ctx: Ctx) -> web.Response:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html"""
@@ -264,11 +272,16 @@ async def delete_object(ctx: Ctx) -> web.Response:
     version = version_arg(ctx, bucket)
     if bucket.versioning is None:
         ctx.store.delete_object(bucket.name, ctx.key or "")
+        # S3 reports a delete of a key it does not have too (LocalStack's AWS-recorded
+        # test_delete_objects: events for absent keys).
+        notify.emit(ctx, "ObjectRemoved:Delete", ctx.key or "", bucket=bucket)
         return empty(204, {VERSION_ID: version} if version is not None else None)
     # Without a version id a delete marker is pushed (its id answered); with one, that entry goes
     # for good, and x-amz-delete-marker says it was a marker (LocalStack's
     # test_delete_object_versioned; ceph#23927's AWS transcript for Suspended: `null`).
     removed = ctx.store.delete_entry(bucket.name, ctx.key or "", version, owner_id(ctx))
+    notify.emit(ctx, removed_event(version), ctx.key or "", version_id=removed.version_id,
+                bucket=bucket)
     headers = {VERSION_ID: removed.version_id}
     if removed.marker:
         headers[DELETE_MARKER] = "true"

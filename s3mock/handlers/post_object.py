@@ -19,7 +19,7 @@ from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.multipart import BodyPartReader, MultipartReader
 
-from s3mock import tags, xml
+from s3mock import notify, tags, xml
 from s3mock.auth import acl, post_policy
 from s3mock.auth.identity import User
 from s3mock.errors import S3Error
@@ -259,4 +259,6 @@ async def post_object(ctx: Ctx) -> web.Response:
     file = _File(form.file, max(limit, 0), length_range, from_form(form.fields))
     meta.checksum_type = "FULL_OBJECT"
     await ctx.store.put_object(meta, file, 0, file)
+    notify.emit(ctx, "ObjectCreated:Post", meta.key, size=meta.size, etag=meta.etag,
+                version_id=meta.version_id, bucket=bucket)
     return _respond(ctx, form, meta)

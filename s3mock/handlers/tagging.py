@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from s3mock import tags
+from s3mock import notify, tags
 from s3mock.errors import S3Error
 from s3mock.handlers.registry import handles
 from s3mock.handlers.versioning import find
@@ -44,6 +44,8 @@ async def put_object_tagging(ctx: Ctx) -> web.Response:
         authorize(ctx, Perm.WRITE, request_tags=new)
     meta = find(ctx, b, "PUT")
     ctx.store.set_tags(meta.bucket, meta.key, meta.version_id, new)
+    notify.emit(ctx, "ObjectTagging:Put", meta.key, etag=meta.etag, version_id=meta.version_id,
+                bucket=b)
     return empty(200, _version(b, meta))
 
 
@@ -53,6 +55,8 @@ async def delete_object_tagging(ctx: Ctx) -> web.Response:
     b = ctx.require_bucket()
     meta = find(ctx, b, "DELETE")
     ctx.store.set_tags(meta.bucket, meta.key, meta.version_id, {})
+    notify.emit(ctx, "ObjectTagging:Delete", meta.key, etag=meta.etag,
+                version_id=meta.version_id, bucket=b)
     return empty(204, _version(b, meta))
 
 

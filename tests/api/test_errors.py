@@ -82,8 +82,7 @@ async def test_method_not_allowed(api, api_bucket):
 
 async def test_not_implemented(api, api_bucket):
     bucket = api_bucket
-    for method, path in [("PUT", f"/{bucket}?object-lock"), ("PUT", f"/{bucket}?notification"),
-                         ("PUT", f"/{bucket}?lifecycle"), ("GET", f"/{bucket}/k?retention"),
+    for method, path in [("PUT", f"/{bucket}?object-lock"), ("PUT", f"/{bucket}?lifecycle"), ("GET", f"/{bucket}/k?retention"),
                          ("PUT", f"/{bucket}/k?legal-hold")]:
         resp = await api.request(method, path)
         await assert_error(resp, 501, "NotImplemented", NOT_IMPLEMENTED, [], path.split("?")[0])
