@@ -123,3 +123,26 @@ def test_refresh_of_a_deleted_bucket_drops_it(s3, endpoint, bucket):
     # findBucket's HeadBucket: 404 -> "S3 Bucket not found, removing from state"
     assert answer(s3.head_bucket, Bucket=bucket) == (404, "404")
     assert answer(s3.get_bucket_logging, Bucket=bucket) == (404, "NoSuchBucket")
+
+
+def test_bucket_notification_read_answers_as_s3(s3, bucket):
+    """aws_s3_bucket_notification's read (internal/service/s3/bucket_notification.go,
+    findBucketNotificationConfiguration): GetBucketNotificationConfiguration, which S3 answers
+    200 with an empty NotificationConfiguration for a bucket that has none (the API reference:
+    "By default, your bucket has no event notifications configured. That is, the notification
+    configuration will be an empty NotificationConfiguration"); the provider then finds no
+    configurations to store."""
+    assert answer(s3.get_bucket_notification_configuration, Bucket=bucket) == (200, "")
+    assert set(s3.get_bucket_notification_configuration(Bucket=bucket)) == {"ResponseMetadata"}
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{
+            "Id": "tf-s3-lambda-1", "Events": ["s3:ObjectCreated:*"],
+            "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "AWSLogs/"},
+                                               {"Name": "suffix", "Value": ".log"}]}}}]})
+    read = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert read["LambdaFunctionConfigurations"] == [{
+        "Id": "tf-s3-lambda-1", "Events": ["s3:ObjectCreated:*"],
+        "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "Filter": {"Key": {"FilterRules": [{"Name": "Prefix", "Value": "AWSLogs/"},
+                                           {"Name": "Suffix", "Value": ".log"}]}}}]
