@@ -230,6 +230,20 @@ export const s3 = {
     return this.request("PUT", objectPath(bucket), { query: { website: "" },
       body: `<WebsiteConfiguration xmlns="${XMLNS}"><IndexDocument><Suffix>${escapeXml(index)}</Suffix></IndexDocument>${errorDoc}</WebsiteConfiguration>` });
   },
+  // GetBucketNotificationConfiguration: {rules: [{id, kind, arn, events, filters: [[name, value]]}],
+  // eventBridge}; a bucket without one answers an empty configuration.
+  async getBucketNotificationConfiguration(bucket) {
+    const root = (await this.request("GET", objectPath(bucket), { query: { notification: "" } })).xml.documentElement;
+    const kinds = [["TopicConfiguration", "Topic", "SNS topic"], ["QueueConfiguration", "Queue", "SQS queue"],
+      ["CloudFunctionConfiguration", "CloudFunction", "Lambda function"]];
+    const rules = kinds.flatMap(([tag, dest, kind]) => children(root, tag).map((c) => {
+      const key = children(c, "Filter").flatMap((f) => children(f, "S3Key"));
+      return { id: text(c, "Id"), kind, arn: text(c, dest),
+        events: children(c, "Event").map((e) => e.textContent),
+        filters: key.flatMap((k) => children(k, "FilterRule")).map((r) => [text(r, "Name"), text(r, "Value")]) };
+    }));
+    return { rules, eventBridge: children(root, "EventBridgeConfiguration").length > 0 };
+  },
   async deleteBucketWebsite(bucket) { return this.request("DELETE", objectPath(bucket), { query: { website: "" } }); },
   async listObjectVersions(bucket, { prefix, keyMarker, versionIdMarker, maxKeys } = {}) {
     const r = await this.request("GET", objectPath(bucket), { query: { versions: "", prefix: prefix || undefined,

@@ -209,3 +209,21 @@ def test_website_url_names_the_servers_domain(context, tmp_path):
         assert client(srv.endpoint).get_bucket_website(Bucket="site")["IndexDocument"] == {"Suffix": "index.html"}
     finally:
         srv.stop()
+
+
+def test_notification_configuration_is_shown(context, server, s3, bucket):
+    page = open_console(context, server, f"#/b/{bucket}?settings")
+    page.wait_for_selector("[data-test=notifications-status]")
+    assert page.inner_text("[data-test=notifications-status]") == "Not configured."
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"Id": HOSTILE, "QueueArn": "arn:aws:sqs:us-east-1:123456789012:jobs",
+                                 "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}}}],
+        "EventBridgeConfiguration": {}})
+    page.reload()
+    page.wait_for_selector("[data-test=notification-rule]")
+    cells = page.locator("[data-test=notification-rule] td").all_inner_texts()
+    assert cells == [HOSTILE, "SQS queue", "arn:aws:sqs:us-east-1:123456789012:jobs",
+                     "s3:ObjectCreated:*, s3:ObjectRemoved:Delete", "Prefix in/"]
+    assert page.is_visible("[data-test=notifications-eventbridge]")
+    assert page.js_errors == [] and page.dialogs == []

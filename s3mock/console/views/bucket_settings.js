@@ -1,6 +1,7 @@
 // The bucket settings page's sections beyond CORS and the ACL: versioning (enable, suspend),
 // tags (key/value rows), the bucket policy (JSON editor and its public status) and website
-// hosting. Each change is the S3 request any client sends; S3's own error is shown as given.
+// hosting; the event notification configuration, read-only. Each change is the S3 request any
+// client sends; S3's own error is shown as given.
 
 import { config } from "../app.js";
 import { clear, el, errorText, toast } from "../dom.js";
@@ -185,4 +186,27 @@ async function websiteView(bucket, sec, reload) {
       conf === null ? null
         : button("Delete website", "website-delete", action(sec, reload, error, () => s3.deleteBucketWebsite(bucket), "Website configuration deleted"), "danger")),
     error];
+}
+
+// ---- event notifications (read-only: set with PutBucketNotificationConfiguration) ----
+
+export function notifications(bucket) {
+  const reload = (sec) => fill(sec, () => notificationsView(bucket));
+  return reload;
+}
+
+async function notificationsView(bucket) {
+  const conf = await s3.getBucketNotificationConfiguration(bucket);
+  if (!conf.rules.length && !conf.eventBridge) {
+    return el("p", { class: "muted", dataTest: "notifications-status" }, "Not configured.");
+  }
+  const head = ["Id", "Destination", "ARN", "Events", "Keys"].map((h) => el("th", {}, h));
+  const rows = conf.rules.map((r) => el("tr", { dataTest: "notification-rule" },
+    el("td", {}, r.id), el("td", {}, r.kind), el("td", { class: "mono" }, r.arn),
+    el("td", {}, r.events.join(", ")),
+    el("td", {}, r.filters.map(([name, value]) => `${name} ${value}`).join(", ") || "all")));
+  return [conf.rules.length ? el("table", { dataTest: "notifications-table" },
+      el("thead", {}, el("tr", {}, ...head)), el("tbody", {}, ...rows)) : null,
+    conf.eventBridge ? el("p", { dataTest: "notifications-eventbridge" }, "Amazon EventBridge: every event.") : null,
+    el("p", { class: "muted" }, "Events are published to GET /_s3mock/events and to the webhooks configured per ARN.")];
 }

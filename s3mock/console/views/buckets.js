@@ -1,5 +1,5 @@
 // Buckets: the list (create, delete with a confirmation) and one bucket's settings page
-// (CORS editor and ACL; versioning, tags, policy and website are bucket_settings.js's).
+// (CORS editor and ACL; versioning, tags, policy, website and notifications are bucket_settings.js's).
 
 import { href, registerView } from "../app.js";
 import { clear, confirmDialog, el, errorText, formatDate, prettyXml, toast } from "../dom.js";
@@ -144,7 +144,9 @@ async function renderBucket(container, { bucket }) {
   const tags = section("Tags", "tags-section");
   const policy = section("Bucket policy", "policy-section");
   const site = section("Static website hosting", "website-section");
-  container.append(el("div", { class: "settings-grid" }, cors.node, acl.node, versioning.node, tags.node, policy.node, site.node));
+  const events = section("Event notifications", "notifications-section");
+  container.append(el("div", { class: "settings-grid" }, cors.node, acl.node, versioning.node, tags.node, policy.node,
+    site.node, events.node));
   await Promise.all([
     fill(cors, () => corsEditor(bucket)),
     fill(acl, () => aclView(bucket, acl)),
@@ -152,6 +154,7 @@ async function renderBucket(container, { bucket }) {
     settings.tags(bucket)(tags),
     settings.policy(bucket)(policy),
     settings.website(bucket)(site),
+    settings.notifications(bucket)(events),
   ]);
 }
 
