@@ -31,10 +31,11 @@ async def put_bucket_notification_configuration(ctx: Ctx) -> web.Response:
         notification.check_destinations(config)
     ctx.store.set_bucket_document(b.name, notify.KIND,
                                   None if config.empty else notification.render(config))
-    if not skip:
+    targets = [] if skip else notification.destinations(config)
+    if targets:
         test = event_records.test_event(bucket=b.name, request_id=ctx.request_id,
                                         host_id=host_id(ctx.request_id), now=time.time())
-        notify.publish(ctx.store, [(arn, test) for arn in notification.destinations(config)])
+        notify.publish(ctx.store, [(arn, test) for arn in targets])
     return empty(200)
 
 
