@@ -76,7 +76,8 @@ def sequencer() -> str:
 
 def principal_id(ctx: Ctx) -> str:
     """Who made the request: the user's canonical id (each s3mock user is an account of its
-    own, and S3 names an account's own requests by its customer id), else "Anonymous"."""
+    own, and S3 names an account's own requests by its customer id), else "Anonymous" (AWS's
+    value for an anonymous request was not found recorded)."""
     user = ctx.principal.user
     return user.canonical_id if user is not None else "Anonymous"
 
