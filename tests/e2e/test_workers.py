@@ -5,6 +5,7 @@ the other at once. Connections are plain HTTP/1.1 whose serving process the test
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import http.client
 import os
@@ -162,3 +163,28 @@ def test_a_bucket_policy_changes_for_both_workers_at_once(pair):
         assert reader.request("GET", "/policy-pair/open/k")[0] == 200
     assert a.request("DELETE", "/policy-pair/open/k")[0] == 204
     assert b.request("DELETE", "/policy-pair")[0] == 204
+
+
+@pytest.mark.skipif(importlib.util.find_spec("s3mock.event_outbox") is None,
+                    reason="the event outbox (events-delivery) is not on this branch")
+def test_a_notification_configuration_changes_for_both_workers_at_once(pair):
+    """Each worker caches a bucket's parsed configuration by the bucket row's version (notify.py):
+    a configuration put or removed through one worker applies at once to writes through the
+    other, including one that had cached "no configuration"."""
+    _, a, b = pair
+    assert a.request("PUT", "/notified")[0] == 200
+    assert b.request("PUT", "/notified/before", b"x")[0] == 200      # b caches: none
+    config = (b"<NotificationConfiguration><QueueConfiguration><Id>q</Id>"
+              b"<Queue>arn:aws:sqs:us-east-1:123456789012:jobs</Queue>"
+              b"<Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>")
+    empty = b"<NotificationConfiguration/>"
+    for writer, reader, key in ((a, b, "via-b"), (b, a, "via-a")):
+        assert writer.request("PUT", "/notified?notification", config)[0] == 200
+        assert reader.request("PUT", f"/notified/{key}", b"x")[0] == 200
+        assert writer.request("PUT", "/notified?notification", empty)[0] == 200
+        assert reader.request("PUT", f"/notified/{key}-after", b"x")[0] == 200
+    status, _, page = a.request("GET", "/_s3mock/events?format=json")
+    assert status == 200
+    created = [e["key"] for e in json.loads(page)
+               if e["bucket"] == "notified" and e["event"] == "ObjectCreated:Put"]
+    assert created == ["via-b", "via-a"]
