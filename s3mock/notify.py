@@ -5,23 +5,15 @@ look-up. The configuration is notification.py's, the messages event_records.py's
 
 from __future__ import annotations
 
-import importlib
-import logging
 import threading
 import time
 import weakref
 
-from s3mock import event_records, notification
+from s3mock import event_outbox, event_records, notification
 from s3mock.request.ctx import Ctx
 from s3mock.request.ids import host_id
 from s3mock.storage.base import Bucket, Store
 
-try:                        # until the outbox (events-delivery's) is on main
-    event_outbox = importlib.import_module("s3mock.event_outbox")
-except ImportError:
-    event_outbox = None
-
-log = logging.getLogger("s3mock")
 KIND = "notification"       # the bucket document's kind (store.set_bucket_document)
 MAX_CACHED = 1024
 # Only ObjectCreated and ObjectRemoved events carry a sequencer ("only used with PUTs and
@@ -124,7 +116,5 @@ def emit(ctx: Ctx, event_name: str, key: str, *, size: int | None = None,
 
 
 def publish(store: Store, messages: list[tuple[str, dict]]) -> None:
-    if event_outbox is None:
-        log.warning("event notifications: no outbox in this build; %d dropped", len(messages))
-        return
+    """Into the outbox, committed before the request is answered (event_outbox.publish)."""
     event_outbox.publish(store, messages)

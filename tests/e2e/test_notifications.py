@@ -8,22 +8,18 @@ Recorded AWS answers quoted here are LocalStack's AWS-validated snapshots
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
 import uuid
 
 import pytest
 import requests
 
+from s3mock.testing import EventLog
 from support import ACCESS_KEY, SECRET_KEY, error_of, status
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:jobs"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:news"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:thumbnail"
-
-needs_outbox = pytest.mark.skipif(importlib.util.find_spec("s3mock.event_outbox") is None,
-                                  reason="the event outbox (events-delivery) is not on this branch")
-
 
 def put_config(s3, bucket: str, skip: bool = False, **config) -> dict:
     return s3.put_bucket_notification_configuration(
@@ -117,11 +113,9 @@ def test_a_destination_that_cannot_exist_unless_validation_is_skipped(s3, bucket
 
 @pytest.fixture
 def events(endpoint):
-    from s3mock.event_client import EventLog
     return EventLog(endpoint, ACCESS_KEY, SECRET_KEY)
 
 
-@needs_outbox
 def test_test_event_then_object_created(s3, bucket, events):
     put = put_config(s3, bucket, QueueConfigurations=[
         {"Id": "jobs", "QueueArn": QUEUE, "Events": ["s3:ObjectCreated:*"]}])
@@ -146,7 +140,6 @@ def test_test_event_then_object_created(s3, bucket, events):
     assert "versionId" not in obj and re.fullmatch(r"[0-9A-F]+", obj["sequencer"])
 
 
-@needs_outbox
 def test_each_operation_emits_its_event(s3, endpoint, bucket, events):
     put_config(s3, bucket, QueueConfigurations=[{"QueueArn": QUEUE, "Events": [
         "s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectTagging:*", "s3:ObjectAcl:Put"]}])
@@ -180,7 +173,6 @@ def test_each_operation_emits_its_event(s3, endpoint, bucket, events):
         assert set(rec["s3"]["object"]) == {"key", "sequencer"}
 
 
-@needs_outbox
 def test_versioned_bucket_events_name_versions(s3, bucket, events):
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     put_config(s3, bucket, TopicConfigurations=[{"TopicArn": TOPIC, "Events": [
@@ -198,7 +190,6 @@ def test_versioned_bucket_events_name_versions(s3, bucket, events):
     assert sequencers == sorted(sequencers) and len(set(sequencers)) == 4
 
 
-@needs_outbox
 def test_filters_decide_which_keys_are_reported(s3, bucket, events):
     put_config(s3, bucket, LambdaFunctionConfigurations=[{
         "LambdaFunctionArn": FUNCTION, "Events": ["s3:ObjectCreated:Put"],

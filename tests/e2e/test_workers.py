@@ -5,7 +5,6 @@ the other at once. Connections are plain HTTP/1.1 whose serving process the test
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import http.client
 import os
@@ -165,8 +164,6 @@ def test_a_bucket_policy_changes_for_both_workers_at_once(pair):
     assert b.request("DELETE", "/policy-pair")[0] == 204
 
 
-@pytest.mark.skipif(importlib.util.find_spec("s3mock.event_outbox") is None,
-                    reason="the event outbox (events-delivery) is not on this branch")
 def test_a_notification_configuration_changes_for_both_workers_at_once(pair):
     """Each worker caches a bucket's parsed configuration by the bucket row's version (notify.py):
     a configuration put or removed through one worker applies at once to writes through the
