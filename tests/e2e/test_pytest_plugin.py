@@ -61,8 +61,6 @@ def test_readme_pytest_example_runs_verbatim(pytester):
     result.assert_outcomes(passed=2)
 
 
-@pytest.mark.xfail(strict=True, reason="needs PutBucketNotificationConfiguration and the events "
-                   "handlers emit: notify-config's half of #24, not on this branch")
 def test_readme_events_example_runs_verbatim(pytester):
     pytester.makepyfile(test_events=block("def test_a_csv_upload_is_announced"))
     result = pytester.runpytest_inprocess(*plugin_args())
