@@ -42,7 +42,8 @@ WILDCARDS = frozenset(f"{f}:*" for f, members in FAMILIES.items() if len(members
 EVENTS = CONCRETE | WILDCARDS
 
 # A configuration's kind: its element, its destination element, the service its ARN must name,
-# and what "does not exist" is said of (SQS's text is recorded; SNS's and Lambda's follow it).
+# and what "does not exist" is said of (check_destinations: SQS's text is recorded, SNS's follows
+# it; a missing Lambda function is answered otherwise).
 KINDS = {
     "TopicConfiguration": ("Topic", "sns", "topic"),
     "QueueConfiguration": ("Queue", "sqs", "queue"),
@@ -237,14 +238,22 @@ def check_destinations(config: Config) -> None:
     """What S3 checks by sending each destination a test message. s3mock cannot reach SQS, SNS
     or Lambda: a destination whose ARN names the service its configuration is for is taken as
     existing; one that names another service cannot exist, and is refused as S3 refuses a
-    missing destination (recorded: "queue-does-not-exist"), all such destinations listed."""
+    missing destination, all such destinations listed. Recorded (LocalStack's AWS-validated
+    snapshots): a missing queue is "The destination queue does not exist"; a missing function
+    is named "ARN, null" with "Not authorized to invoke function [ARN]" (test_invalid_lambda_arn,
+    also quoted from AWS in awslabs/aws-lambda-redshift-loader#219). SNS's text follows SQS's
+    ("The destination topic does not exist": LocalStack's and others' wording, not recorded)."""
     fields: dict[str, str] = {}
     for rule in config.rules:
         _, service, noun = KINDS[rule.kind]
         if rule.arn.split(":", 3)[2] != service:
             n = len(fields) // 2 + 1
-            fields[f"ArgumentName{n}"] = rule.arn
-            fields[f"ArgumentValue{n}"] = f"The destination {noun} does not exist"
+            if service == "lambda":
+                fields[f"ArgumentName{n}"] = f"{rule.arn}, null"
+                fields[f"ArgumentValue{n}"] = f"Not authorized to invoke function [{rule.arn}]"
+            else:
+                fields[f"ArgumentName{n}"] = rule.arn
+                fields[f"ArgumentValue{n}"] = f"The destination {noun} does not exist"
     if fields:
         raise S3Error("InvalidArgument", "Unable to validate the following destination "
                       "configurations", **fields)

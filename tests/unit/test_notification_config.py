@@ -128,14 +128,18 @@ def test_malformed(body):
 
 def test_destinations_of_another_service_cannot_be_validated():
     config = notification.parse(doc(queue(T), queue(L, kind="Topic", events=["s3:ObjectRemoved:*"]),
-                                    queue(L, kind="CloudFunction", events=["s3:ObjectTagging:*"])))
+                                    queue(L, kind="CloudFunction", events=["s3:ObjectTagging:*"]),
+                                    queue(Q, kind="CloudFunction", events=["s3:ObjectAcl:Put"])))
     with pytest.raises(S3Error) as e:
         notification.check_destinations(config)
     assert e.value.message == "Unable to validate the following destination configurations"
+    # a missing function as AWS answers it (recorded: LocalStack's test_invalid_lambda_arn)
     assert e.value.fields == {"ArgumentName1": T,
                               "ArgumentValue1": "The destination queue does not exist",
                               "ArgumentName2": L,
-                              "ArgumentValue2": "The destination topic does not exist"}
+                              "ArgumentValue2": "The destination topic does not exist",
+                              "ArgumentName3": f"{Q}, null",
+                              "ArgumentValue3": f"Not authorized to invoke function [{Q}]"}
     notification.check_destinations(notification.parse(doc(queue(), queue(T, kind="Topic",
                                                            events=["s3:ObjectRemoved:*"]))))
 
