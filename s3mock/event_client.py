@@ -33,18 +33,19 @@ def _matches(entry: dict, event_name: str | None, key: str | None, bucket: str |
 
 
 class EventLog:
-    """Messages the server published since this object was made, in order (all destinations).
-    `access_key`/`secret_key`: sign the requests (strict mode lets the default user only)."""
+    """Messages the server published since this object was made, in order (all destinations), or
+    after seq `after` (0: every message the outbox holds). `access_key`/`secret_key`: sign the
+    requests (strict mode lets the default user only)."""
 
     def __init__(self, endpoint: str, access_key: str | None = None, secret_key: str | None = None,
-                 region: str = "us-east-1", timeout: float = 10.0):
+                 region: str = "us-east-1", timeout: float = 10.0, *, after: int | None = None):
         self.endpoint = endpoint.rstrip("/")
         self.keys = (access_key, secret_key) if access_key and secret_key else None
         self.region = region
         self.http_timeout = timeout
         self.entries: list[dict] = []       # what arrived so far: seq, event, bucket, key, message...
         self._taken: set[int] = set()       # seqs wait() returned already
-        self._after = self._page(0, 1)[1]      # from now
+        self._after = self._page(0, 1)[1] if after is None else after    # default: from now
 
     def _page(self, after: int, limit: int = PAGE) -> tuple[list[dict], int]:
         """(the messages after `after`, the newest seq)."""

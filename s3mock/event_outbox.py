@@ -62,11 +62,19 @@ def publish(store: Store, messages: Sequence[tuple[str, dict]]) -> None:
         found.fire()
 
 
+def _is_bridge(message: dict) -> bool:
+    """An EventBridge event (event_records.bridge_event): {"source": "aws.s3", "detail-type": ..}."""
+    return message.get("source") == "aws.s3" and isinstance(message.get("detail"), dict)
+
+
 def event_name(message: dict) -> str:
-    """eventName of an event's record (ObjectCreated:Put, ...), or s3:TestEvent."""
+    """eventName of an event's record (ObjectCreated:Put, ...), s3:TestEvent, or an EventBridge
+    event's detail-type (Object Created, ...): each message's own name for what happened."""
     records = message.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
         return str(records[0].get("eventName", ""))
+    if _is_bridge(message):
+        return str(message.get("detail-type", ""))
     return str(message.get("Event", ""))
 
 
@@ -77,6 +85,9 @@ def _bucket_and_key(message: dict) -> tuple[str | None, str | None]:
         key = (s3.get("object") or {}).get("key")
         # S3 writes the key URL-encoded, spaces as '+': the stream shows the key itself
         return (s3.get("bucket") or {}).get("name"), None if key is None else unquote_plus(key)
+    if _is_bridge(message):         # EventBridge events carry the key as it is
+        detail = message["detail"]
+        return (detail.get("bucket") or {}).get("name"), (detail.get("object") or {}).get("key")
     return message.get("Bucket"), None
 
 
