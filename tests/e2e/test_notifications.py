@@ -111,6 +111,19 @@ def test_a_destination_that_cannot_exist_unless_validation_is_skipped(s3, bucket
         {"Id": "id123", "QueueArn": TOPIC, "Events": ["s3:ObjectCreated:*"]}]
 
 
+def test_a_lambda_destination_that_cannot_exist(s3, bucket):
+    err = error_of(s3.put_bucket_notification_configuration, Bucket=bucket,
+                   NotificationConfiguration={"LambdaFunctionConfigurations": [
+                       {"LambdaFunctionArn": QUEUE, "Events": ["s3:ObjectCreated:*"]}]})
+    # recorded (LocalStack's AWS-validated test_invalid_lambda_arn: "lambda-does-not-exist";
+    # the same body from AWS in awslabs/aws-lambda-redshift-loader#219)
+    assert status(err) == 400 and err["Error"]["Code"] == "InvalidArgument"
+    assert err["Error"]["Message"] == "Unable to validate the following destination configurations"
+    assert err["Error"]["ArgumentName1"] == f"{QUEUE}, null"
+    assert err["Error"]["ArgumentValue1"] == f"Not authorized to invoke function [{QUEUE}]"
+    assert set(s3.get_bucket_notification_configuration(Bucket=bucket)) == {"ResponseMetadata"}
+
+
 @pytest.fixture
 def events(endpoint):
     return EventLog(endpoint, ACCESS_KEY, SECRET_KEY)
