@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from s3mock.config import make_user
 from s3mock.testing import EventLog
 from support import ACCESS_KEY, SECRET_KEY, client, start_server
 from webhook_receiver import Receiver, free_port
@@ -20,14 +21,18 @@ from webhook_receiver import Receiver, free_port
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:uploads"
 EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectTagging:*", "s3:ObjectAcl:Put"]
 TIMEOUT = 45
+BRIDGE_TYPES = {"ObjectCreated:Put": "Object Created", "ObjectCreated:Copy": "Object Created",
+                "ObjectCreated:CompleteMultipartUpload": "Object Created",
+                "ObjectTagging:Put": "Object Tags Added", "ObjectAcl:Put": "Object ACL Updated",
+                "ObjectRemoved:Delete": "Object Deleted"}
 
 
 def auth_args() -> tuple[str, ...]:
     return ("--auth", "strict") if os.environ.get("S3MOCK_TEST_AUTH") == "strict" else ()
 
 
-def serve(data_dir, url: str):
-    return start_server(data_dir, *auth_args(), "--webhook", f"{QUEUE}={url}")
+def serve(data_dir, url: str, *more: str):
+    return start_server(data_dir, *auth_args(), "--webhook", f"{QUEUE}={url}", *more)
 
 
 def configure(s3, bucket: str, **extra) -> None:
@@ -70,19 +75,26 @@ def decoded_key(rec: dict) -> str:
 
 
 def test_each_write_reaches_the_webhook_and_the_stream_with_s3s_fields(tmp_path):
-    receiver = Receiver().start()
-    srv = serve(tmp_path, receiver.url)
+    receiver, bridge = Receiver().start(), Receiver().start()
+    bus = f"arn:aws:events:us-east-1:{make_user(ACCESS_KEY, SECRET_KEY).account_id}:event-bus/default"
+    srv = serve(tmp_path, receiver.url, "--webhook", f"{bus}={bridge.url}")
     try:
         s3 = client(srv.endpoint)
         stream = EventLog(srv.endpoint, ACCESS_KEY, SECRET_KEY)
-        configure(s3, "inbox")
+        configure(s3, "inbox", EventBridgeConfiguration={})
         done = every_write(s3, "inbox")
         posted = receiver.wait_for(1 + len(done), timeout=TIMEOUT)
         entries = [stream.wait(destination=QUEUE, timeout=TIMEOUT) for _ in range(1 + len(done))]
+        bridged = bridge.wait_for(len(done), timeout=TIMEOUT)   # EventBridge gets no test event
+        bridge_entries = [stream.wait(destination=bus, timeout=TIMEOUT) for _ in done]
     finally:
         srv.stop()
         receiver.stop()
+        bridge.stop()
     assert posted == entries                        # the same messages, in the same order
+    assert bridged == bridge_entries
+    assert [(e["detail-type"], e["detail"]["object"]["key"], e["detail"]["request-id"])
+            for e in bridged] == [(BRIDGE_TYPES[name], key, rid) for name, key, rid in done]
     assert receiver.content_types == ["application/json"] * len(posted)
     test, records = posted[0], [m["Records"][0] for m in posted[1:]]
     assert (test["Service"], test["Event"], test["Bucket"]) == ("Amazon S3", "s3:TestEvent", "inbox")
