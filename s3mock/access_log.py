@@ -39,8 +39,8 @@ def _now() -> str:
 
 
 def values(request, response, seconds: float) -> tuple:
-    """NAMES' values: time, method, path (without the query; `/bucket/key` in either addressing
-    style), op (the S3 operation, `-` when none), status, bytes (the response body's length; 0 for
+    """NAMES' values, then the injected faults (None, or their labels: faults_http). NAMES: time,
+    method, path (without the query; `/bucket/key` in either addressing style), op (the S3 operation, `-` when none), status, bytes (the response body's length; 0 for
     HEAD), ms, principal (access key, `anonymous`, or `-` when authentication failed), cors (`n/a`,
     `none`, `refused` or `rule:N`), request_id."""
     try:
@@ -61,11 +61,24 @@ def values(request, response, seconds: float) -> tuple:
     return (_now(), method, path, route.op._name_ if route is not None else "-",
             response.status, 0 if method == "HEAD" else response.content_length or 0,
             int(seconds * 100_000 + 0.5) / 100, who, ex.cors_log if ex is not None else "n/a",
-            ex.request_id if ex is not None else "-")
+            ex.request_id if ex is not None else "-", ex.fault if ex is not None else None)
+
+
+def text_line(v: tuple) -> str:
+    """The text format: `fault=` follows only when a fault was injected."""
+    line = TEXT % v[:10]
+    return line if v[10] is None else f"{line} fault={v[10]}"
+
+
+def _fields(v: tuple) -> dict:
+    fields = dict(zip(NAMES, v))
+    if v[10] is not None:
+        fields["fault"] = v[10]
+    return fields
 
 
 def _json_line(v: tuple) -> str:
-    return json.dumps(dict(zip(NAMES, v)), separators=(",", ":"))
+    return json.dumps(_fields(v), separators=(",", ":"))
 
 
 class _Batch:
@@ -102,7 +115,7 @@ class StreamAccessLogger(AbstractAccessLogger):
 
     def __init__(self, logger: logging.Logger, log_format: str) -> None:
         super().__init__(logger, log_format)
-        self._line = _json_line if log_format == "json" else TEXT.__mod__
+        self._line = _json_line if log_format == "json" else text_line
 
     def log(self, request, response, time: float) -> None:   # noqa: A002 (aiohttp's name)
         v = values(request, response, time)
@@ -121,7 +134,8 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request, response, time: float) -> None:   # noqa: A002
         v = values(request, response, time)
         if self.logger.isEnabledFor(logging.INFO):
-            self.logger.info("%s", MESSAGE % v[1:], extra={"access": dict(zip(NAMES, v))})
+            message = MESSAGE % v[1:10] + ("" if v[10] is None else f" fault={v[10]}")
+            self.logger.info("%s", message, extra={"access": _fields(v)})
         record(request, response, v)
 
     @property

@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from s3mock import access_explain, console, cors_http, event_stream, request_log, seed
+from s3mock import access_explain, console, cors_http, event_stream, faults_http, request_log, seed
 from s3mock.auth.authenticate import Request as AuthRequest, authenticate
 from s3mock.request.access import authorize_tooling
 from s3mock.request.exchange import EXCHANGE
@@ -100,6 +100,13 @@ async def events(request: web.Request, settings, store, cache) -> web.StreamResp
     return await event_stream.serve(request, store)
 
 
+async def faults_page(request: web.Request, settings, store, cache) -> web.Response:
+    """/_s3mock/faults[/<id>] (faults_http.endpoint). Strict mode: signed by the default user."""
+    _require_owner(request, settings)
+    return await faults_http.endpoint(request, request.app[faults_http.FAULTS],
+                                      request[EXCHANGE].path or "")
+
+
 REQUESTS_PREFIX = "/_s3mock/requests"      # /<seq>
 
 ADMIN = {
@@ -121,6 +128,7 @@ ADMIN = {
 ADMIN_PREFIXES: tuple[tuple[str, object], ...] = (
     (console.PREFIX, console.serve),
     (REQUESTS_PREFIX, request_detail),
+    (faults_http.FAULTS_PATH, faults_page),
 )
 
 

@@ -12,7 +12,7 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import AbstractRoute, UrlMappingMatchInfo
 from multidict import istr
 
-from s3mock import cors_http, event_delivery, listing_entry, website, website_http, xml
+from s3mock import cors_http, event_delivery, faults_http, listing_entry, website, website_http, xml
 from s3mock.auth.authenticate import HeaderPrincipals, Request as AuthRequest, authenticate
 from s3mock.auth.identity import ANONYMOUS
 from s3mock.config import Settings
@@ -72,6 +72,8 @@ class Service:
         self.store: SqliteStore | None = None
         self.cors_cache: cors_http.RulesCache | None = None
         self.website: website_http.Endpoint | None = None
+        self.faults: faults_http.Board | None = None
+        self.faults_on: object = (0,)     # the board's flag once the app runs: nonzero, rules exist
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Every request takes these steps in order, as plain calls (aiohttp middlewares would
@@ -91,6 +93,8 @@ class Service:
                 if answer is not None:
                     return answer
             self.auth(request, ex, resolved)
+            if self.faults_on[0] and resolved is not None:      # fault rules exist (faults_http)
+                return await faults_http.run(self, request, ex, resolved)
             return await self.dispatch(request, ex, resolved)
         except S3Error as err:
             response = error_response(request, err)
@@ -270,7 +274,13 @@ def make_app(settings: Settings, store: SqliteStore | None = None,
             app[STORE].recover()
         service.cors_cache = cors_http.RulesCache(app[STORE])
         service.website = website_http.Endpoint(settings, app[STORE], service.cors_cache, _host_id)
+        app[faults_http.FAULTS] = service.faults = faults_http.Board(settings.data_dir)
+        if own and recover:
+            service.faults.install(settings.faults)
+        service.faults_on = service.faults.on
         yield
+        service.faults_on = (0,)
+        service.faults.close()
         if own:
             app[STORE].close()
 

@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             seeded = tuple(seed(store, settings))
         finally:
             store.close()
+        from s3mock import faults_http
+        faults_http.install(settings.data_dir, settings.faults)   # before any worker serves
         sock = _bind(settings)
     except ConfigError as e:
         print(f"s3mock: {e}", file=sys.stderr)

@@ -141,6 +141,7 @@ class Settings:
     # here gets its messages on the event stream only. Left out of the hash: Settings stays
     # hashable, as it was before this (unhashable) field.
     webhooks: Mapping[str, str] = field(default_factory=dict, hash=False)
+    faults: tuple = ()          # fault rules (faults.Rule) in force from the start
 
     @property
     def owner(self) -> User:
@@ -167,6 +168,7 @@ FIELDS: dict[str, object] = {
     "access_key": str, "secret_key": str, "users": None, "config": Path, "workers": int,
     "log_format": str, "buckets": None, "object_ownership": str, "console": None,
     "webhooks": None,
+    "faults": None,
 }
 
 
@@ -194,6 +196,8 @@ def _convert(name: str, value: object, base: Path | None = None) -> object:
             return parse_webhooks(value)
     except (TypeError, KeyError):   # a TOML entry of the wrong shape
         raise ConfigError(f"invalid value for {name}: {value!r}") from None
+    if name == "faults":
+        return _faults(value)
     if name == "console":     # TOML may say true/false; flags and the environment on/off
         return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) \
             else str(value).strip().lower()
@@ -230,6 +234,18 @@ def parse_webhooks(value: object) -> dict[str, str]:
             raise ConfigError(f"two webhooks for {arn}")
         hooks[arn] = url
     return hooks
+
+
+def _faults(value: object) -> tuple:
+    """Fault rules: JSON text (S3MOCK_FAULTS), or the config file's array of tables."""
+    from s3mock.faults import FaultError, parse_rules
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+        return tuple(parse_rules(data))
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"invalid faults: not JSON: {e}") from None
+    except FaultError as e:
+        raise ConfigError(f"invalid faults: {e}") from None
 
 
 def _from_file(path: Path) -> dict[str, object]:

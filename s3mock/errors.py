@@ -78,6 +78,12 @@ ERRORS: dict[str, tuple[int, str]] = {
     "RequestHeaderSectionTooLarge": (400, "Your request header section exceeds the maximum allowed size."),
     "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."),
     "RequestTimeTooSkewed": (403, "The difference between the request time and the current time is too large."),
+    # 503s a client must retry; AWS's SlowDown carries no Retry-After (a recorded response's
+    # seven headers in pingcap/tiflash#10538: connection: close, content-type, date, server,
+    # transfer-encoding, x-amz-id-2, x-amz-request-id).
+    "ServiceUnavailable": (503, "Service is unable to handle request."),
+    "SlowDown": (503, "Please reduce your request rate."),
+    "ExpiredToken": (400, "The provided token has expired."),
     "SignatureDoesNotMatch": (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."),
     "UnexpectedContent": (400, "This request does not support content"),
     "UnresolvableGrantByEmailAddress": (400, "The email address you provided does not match any account on record."),

@@ -8,6 +8,8 @@
     s3mock_options   session: keyword arguments for s3mock.running(); override it in conftest.py
     s3mock_events    per test: the event notifications published during the test;
                      s3mock_events.wait(event_name=..., key=..., bucket=...) returns one
+    s3mock_faults    per test: add fault rules (`.add(op="GetObject", error="SlowDown", times=2)`),
+                     read their counts (`.rules()`); every rule is removed after the test
 
 Importing this module imports nothing but pytest: a session that uses none of these fixtures
 starts no server and pays nothing.
@@ -58,3 +60,29 @@ def s3_resource(s3mock_reset):
 def s3mock_events(s3mock_server):
     """An EventLog (s3mock/event_client.py) of what s3mock_server publishes from the test's start."""
     return s3mock_server.events()
+
+
+class Faults:
+    """The s3mock_faults fixture's value: fault rules for one test (README: Fault injection)."""
+
+    def __init__(self, server) -> None:
+        self._server = server
+
+    def add(self, *rules: dict, **rule: object) -> list[dict]:
+        """Add rules: dicts, or one rule's fields as keyword arguments. Returns them with ids."""
+        return self._server.add_faults(*rules, **rule)
+
+    def rules(self) -> list[dict]:
+        """Every rule with `seen` (matching requests) and `fired` (faults injected)."""
+        return self._server.faults()
+
+    def clear(self) -> None:
+        self._server.clear_faults()
+
+
+@pytest.fixture
+def s3mock_faults(s3mock_server):
+    faults = Faults(s3mock_server)
+    faults.clear()
+    yield faults
+    faults.clear()

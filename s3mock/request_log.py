@@ -113,7 +113,7 @@ def summary(r: tuple) -> dict:
     return {"seq": seq, "time": v[0], "method": v[1], "path": v[2],
             "query": redact_query(target.partition("?")[2]), "op": v[3], "status": v[4],
             "bytes": v[5], "ms": v[6], "principal": v[7], "cors": v[8], "request_id": v[9],
-            "console": _console(v[2], raw_headers)}
+            "console": _console(v[2], raw_headers), "fault": v[10]}
 
 
 def detail(r: tuple) -> dict:

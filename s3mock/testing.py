@@ -18,7 +18,7 @@ from typing import Iterator
 from aiohttp import web
 
 from s3mock import access_log as access_log_module
-from s3mock import listing_entry
+from s3mock import faults_http, listing_entry
 from s3mock.app import STORE, make_app
 from s3mock.shutdown import SHUTDOWN_GRACE, SHUTDOWN_TIMEOUT, drain
 from s3mock.config import Settings, load
@@ -72,6 +72,18 @@ class RunningServer:
         """The event notifications this server publishes from now on: `.wait(...)` for one."""
         return EventLog(self.endpoint, self.access_key, self.secret_key, self.region)
 
+    def add_faults(self, *rules: dict, **rule: object) -> list[dict]:
+        """Add fault rules (faults.py: a dict each, or one rule's fields as keyword arguments);
+        the added rules, with their ids. ValueError names an invalid one."""
+        return self._runner.app[faults_http.FAULTS].add([*rules, rule] if rule else list(rules))
+
+    def faults(self) -> list[dict]:
+        """The fault rules, each with how often it matched (`seen`) and fired (`fired`)."""
+        return self._runner.app[faults_http.FAULTS].list()
+
+    def clear_faults(self) -> int:
+        return self._runner.app[faults_http.FAULTS].remove()
+
     def reset(self, delete_buckets: bool = True) -> dict:
         """Empty every bucket; by default also delete the buckets that are not seed buckets and
         restore the seed buckets' configuration (as POST /_s3mock/reset?delete-buckets)."""
@@ -96,6 +108,7 @@ def running(data_dir: str | Path | None = None, *, host: str = "127.0.0.1", port
             seed(store, config)
         finally:
             store.close()
+        faults_http.install(config.data_dir, config.faults)
 
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="s3mock-server", daemon=True)

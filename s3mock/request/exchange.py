@@ -15,7 +15,7 @@ from s3mock.operations import Resolved
 class Exchange:
     """What the request's steps found, for the later steps, on_prepare and the access log."""
     __slots__ = ("request_id", "host", "path", "query", "route", "principal", "chunks",
-                 "cors_headers", "cors_log", "site")
+                 "cors_headers", "cors_log", "site", "fault")
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
@@ -27,6 +27,7 @@ class Exchange:
         self.chunks: sigv4.ChunkVerifier | None = None
         self.cors_headers: Mapping[str, str] | None = None    # the matched CORS rule's
         self.cors_log = "n/a"                               # none, refused, rule:N
+        self.fault: str | None = None                       # the injected faults' labels
         # self.site: the bucket of a website-endpoint request, set by the route step for those
         # only (left unset otherwise, so ordinary requests pay nothing for it)
 

@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                       "s3mock.mime_words", "s3mock.xml", "s3mock.conditions", "s3mock.bucket_names",
                       "s3mock.version_ids", "s3mock.tags", "s3mock.bucket_settings",
                       "s3mock.bucket_id_configs", "s3mock.website", "s3mock.notification",
-                      "s3mock.event_records")),
+                      "s3mock.event_records", "s3mock.faults")),
     ("storage", ("s3mock.storage",)),
     ("auth and the CORS engine", ("s3mock.auth", "s3mock.cors")),
     ("settings and the operation table", ("s3mock.config", "s3mock.operations", "s3mock.seed",
@@ -25,7 +25,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("operations", ("s3mock.handlers",)),
     ("the app", ("s3mock.app", "s3mock.admin", "s3mock.console", "s3mock.access_explain",
                  "s3mock.access_log", "s3mock.shutdown", "s3mock.request_log",
-                 "s3mock.website_http", "s3mock.event_delivery", "s3mock.event_stream")),
+                 "s3mock.website_http", "s3mock.event_delivery", "s3mock.event_stream",
+                 "s3mock.faults_http")),
     # The package itself is the public face: s3mock.running() is the testing module's.
     ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__",
                       "s3mock.testcontainers", "s3mock.event_client")),

@@ -1,0 +1,363 @@
+"""Fault injection's glue (rules: faults.py): the rules every worker of a data dir shares, running
+a request through the faults that fire for it, and the /_s3mock/faults endpoint.
+
+The rules and their counts live in `faults.json` in the data dir, changed under a lock; `faults.on`,
+a word mapped into every worker's memory, is nonzero while there are rules. The request path reads
+that word and nothing else while there are none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import mmap
+import os
+import random
+import socket
+import struct
+import time
+from asyncio import constants, transports
+from pathlib import Path
+
+from aiohttp import web
+
+from s3mock import faults
+from s3mock.errors import S3Error
+from s3mock.faults import FaultError, Rule
+
+STATE, FLAG = "faults.json", "faults.on"
+_U64 = struct.Struct("=Q")
+
+
+class Board:
+    """The rules of one data dir, with how often each matched (`seen`) and fired (`fired`)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / STATE
+        self._fd = os.open(Path(data_dir) / FLAG, os.O_RDWR | os.O_CREAT, 0o644)
+        if os.fstat(self._fd).st_size < _U64.size:
+            os.ftruncate(self._fd, _U64.size)
+        self._map = mmap.mmap(self._fd, _U64.size)
+        self.on = memoryview(self._map).cast("Q")     # on[0]: nonzero while rules exist
+
+    def close(self) -> None:
+        self.on.release()
+        self._map.close()
+        os.close(self._fd)
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {"started": time.time(), "next": 1, "rules": []}
+
+    def _write(self, state: dict) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self.path)
+        self.on[0] = len(state["rules"])
+
+    def _change(self, change) -> object:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)        # every worker's counts and changes must count
+        try:
+            state = self._read()
+            result = change(state)
+            self._write(state)
+            return result
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def install(self, rules: tuple[Rule, ...]) -> None:
+        """At start, before any worker serves: the configured rules, counts at zero; the delays
+        (`after`) count from now."""
+        def change(state: dict) -> None:
+            state.clear()
+            state.update(started=time.time(), next=len(rules) + 1,
+                         rules=[{"rule": r.to_json(), "seen": 0, "fired": 0} for r in rules])
+        self._change(change)
+
+    def add(self, data: object) -> list[dict]:
+        """Add rules given as JSON (FaultError when one is invalid: then none is added)."""
+        def change(state: dict) -> list[dict]:
+            rules = faults.parse_rules(data, state["next"])
+            ids = [e["rule"]["id"] for e in state["rules"]] + [r.id for r in rules]
+            taken = next((i for i in ids if ids.count(i) > 1), None)
+            if taken is not None:
+                raise FaultError(f"a rule with id {taken!r} exists already")
+            if len(ids) > faults.MAX_RULES:
+                raise FaultError(f"at most {faults.MAX_RULES} rules")
+            state["next"] += len(rules)
+            added = [{"rule": r.to_json(), "seen": 0, "fired": 0} for r in rules]
+            state["rules"].extend(added)
+            return [_shown(e) for e in added]
+        return self._change(change)  # type: ignore[return-value]
+
+    def remove(self, rule_id: str | None = None) -> int:
+        """Remove one rule by id, or all of them (None); how many went."""
+        def change(state: dict) -> int:
+            before = len(state["rules"])
+            state["rules"] = [e for e in state["rules"]
+                              if rule_id is not None and e["rule"]["id"] != rule_id]
+            return before - len(state["rules"])
+        return self._change(change)  # type: ignore[return-value]
+
+    def list(self) -> list[dict]:
+        return [_shown(e) for e in self._read()["rules"]]
+
+    def draw(self, op: str, bucket: str | None, key: str | None, method: str,
+             principal: str) -> list[Rule]:
+        """The rules that fire for this request, counting it for each rule it matches."""
+        def change(state: dict) -> list[Rule]:
+            uptime = time.time() - state["started"]
+            fired = []
+            for entry in state["rules"]:
+                rule = faults.parse_rule(entry["rule"], entry["rule"]["id"])
+                if not faults.matches(rule, op, bucket, key, method, principal):
+                    continue
+                if not faults.awake(rule, uptime):
+                    continue
+                entry["seen"] += 1
+                if faults.fires(rule, entry["seen"], random.random()):
+                    entry["fired"] += 1
+                    fired.append(rule)
+            return fired
+        return self._change(change)  # type: ignore[return-value]
+
+
+FAULTS = web.AppKey("faults", Board)
+
+
+def install(data_dir: Path, rules: tuple[Rule, ...]) -> None:
+    """The configured rules in place of any a previous run left (the command line, before its
+    workers start)."""
+    board = Board(data_dir)
+    try:
+        board.install(rules)
+    finally:
+        board.close()
+
+
+def _shown(entry: dict) -> dict:
+    return {**entry["rule"], "seen": entry["seen"], "fired": entry["fired"]}
+
+
+async def run(service, request: web.Request, ex, resolved) -> web.StreamResponse:
+    """The request, through the faults that fire for it (none: as if there were no rules)."""
+    user = ex.principal.user if ex.principal is not None else None
+    fired = service.faults.draw(resolved.op._name_, resolved.bucket, resolved.key, request.method,
+                                user.access_key if user is not None else "anonymous")
+    if not fired:
+        return await service.dispatch(request, ex, resolved)
+    ex.fault = ",".join(r.label for r in fired)
+    low = max((r.latency[0] for r in fired if r.latency), default=0.0)
+    high = max((r.latency[1] for r in fired if r.latency), default=0.0)
+    if high:
+        await asyncio.sleep(random.uniform(low, high))
+    action = next((r for r in fired if any(getattr(r, n) not in (None, False)
+                                           for n in faults.EXCLUSIVE)), None)
+    rate = min((r.throttle for r in fired if r.throttle), default=None)
+    if action is not None and action.error is not None:
+        # AWS closes the connection after a SlowDown (pingcap/tiflash#10538's recorded headers).
+        headers = {"Connection": "close"} if action.error == "SlowDown" else None
+        raise S3Error(action.error, action.message, headers=headers)
+    if action is not None and action.reset:
+        return _reset(request)
+    if action is not None and action.stall is not None:
+        await _stall(request, action.stall)
+    cut = action.cut if action is not None else None
+    if cut is None and rate is None:
+        response = await service.dispatch(request, ex, resolved)
+    else:
+        response = await _shaped(service, request, ex, resolved, cut, rate)
+    if action is not None and action.fail_after and not response.prepared \
+            and 200 <= response.status < 300:
+        raise S3Error("InternalError")      # the operation ran and its change stays
+    return response
+
+
+def _reset(request: web.Request) -> web.Response:
+    """Drop the connection with a TCP reset (SO_LINGER 0), before reading the body or answering.
+    The returned response is never sent: the access log records it."""
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    return web.Response(status=500)
+
+
+async def _stall(request: web.Request, seconds: float) -> None:
+    """Read nothing more of the body until the client gives up (closes) or `seconds` pass; then
+    S3's answer to a body that stopped coming."""
+    for _ in range(int(seconds * 10)):
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            break
+        await asyncio.sleep(0.1)
+    raise S3Error("RequestTimeout")
+
+
+async def _shaped(service, request: web.Request, ex, resolved, cut: int | None,
+                  rate: int | None) -> web.StreamResponse:
+    """Dispatch with the response's body cut after `cut` bytes and/or sent at `rate` bytes/s."""
+    protocol = request.protocol
+    real = protocol.transport
+    if real is None:
+        return await service.dispatch(request, ex, resolved)
+    shaper = Shaper(real, cut, rate)
+    protocol.transport = shaper
+    try:
+        response = await service.dispatch(request, ex, resolved)
+        if not response.prepared:           # a body in memory: send it now, through the shaper
+            await response.prepare(request)
+            await response.write_eof()
+        await shaper.flushed()
+        return response
+    except ConnectionError:
+        return web.Response(status=200)     # cut: the client has what it gets
+    finally:
+        if protocol.transport is shaper:
+            protocol.transport = real
+
+
+class Shaper(transports._FlowControlMixin, transports.Transport):
+    """A connection's transport seen through a fault, for one response: the header section
+    passes; the body is cut after `cut` bytes (then the connection closes) and/or paced at
+    `rate` bytes/s (the writer is paused while paced bytes wait). loop.sendfile falls back to
+    reads and write() through it (asyncio requires _FlowControlMixin for that)."""
+
+    _sendfile_compatible = constants._SendfileMode.FALLBACK
+
+    def __init__(self, real, cut: int | None, rate: int | None) -> None:
+        super().__init__(loop=asyncio.get_running_loop())
+        self._real, self._budget, self._rate = real, cut, rate
+        self._head: bytes | None = b""      # None once the header section has passed
+        self._queue = bytearray()
+        self._cutting = False
+        self._pump: asyncio.Task | None = None
+        self._paused = None
+
+    def write(self, data) -> None:
+        if self.is_closing():
+            return
+        data = bytes(data)
+        if self._head is not None:
+            data = self._head + data
+            end = data.find(b"\r\n\r\n")
+            if end < 0:
+                self._head = data
+                return
+            self._head = None
+            self._real.write(data[:end + 4])
+            data = data[end + 4:]
+        if self._budget is not None:
+            data = data[:self._budget]
+            self._budget -= len(data)
+            self._cutting = self._budget == 0
+        if self._rate is None:
+            self._real.write(data)
+            if self._cutting:
+                self._real.close()
+            return
+        self._queue += data
+        if self._queue and self._paused is None:
+            self._paused = self._real.get_protocol()
+            self._paused.pause_writing()
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.ensure_future(self._pace())
+
+    def writelines(self, chunks) -> None:
+        self.write(b"".join(chunks))
+
+    async def _pace(self) -> None:
+        rate = self._rate
+        assert rate is not None
+        step = max(1, rate // 20)
+        while self._queue and not self._real.is_closing():      # bounded: the queue shrinks
+            chunk = bytes(self._queue[:step])
+            del self._queue[:step]
+            self._real.write(chunk)
+            await asyncio.sleep(len(chunk) / rate)
+        self._queue.clear()
+        if self._paused is not None:
+            paused, self._paused = self._paused, None
+            try:
+                paused.resume_writing()
+            except asyncio.InvalidStateError:   # sendfile's fallback ended, its waiter cancelled
+                pass
+        if self._cutting:
+            self._real.close()
+
+    async def flushed(self) -> None:
+        if self._pump is not None:
+            await self._pump
+
+    def is_closing(self) -> bool:
+        return self._real.is_closing() or (self._cutting and self._rate is None)
+
+    def close(self) -> None:
+        self._real.close()
+
+    def abort(self) -> None:
+        self._real.abort()
+
+    def get_extra_info(self, name, default=None):
+        return self._real.get_extra_info(name, default)
+
+    def get_protocol(self):
+        return self._real.get_protocol()
+
+    def set_protocol(self, protocol) -> None:
+        self._real.set_protocol(protocol)
+
+    def is_reading(self) -> bool:
+        return self._real.is_reading()
+
+    def pause_reading(self) -> None:
+        self._real.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._real.resume_reading()
+
+    def get_write_buffer_size(self) -> int:
+        return self._real.get_write_buffer_size() + len(self._queue)
+
+    def can_write_eof(self) -> bool:
+        return False
+
+
+FAULTS_PATH = "/_s3mock/faults"
+
+
+def _answer(body: object, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+async def endpoint(request: web.Request, board: Board, path: str) -> web.Response:
+    """/_s3mock/faults: GET the rules with their counts; PUT or POST a rule, a list of rules or
+    {"rules": [...]} to add them; DELETE to remove them all (/_s3mock/faults/<id>: that one)."""
+    rule_id = path[len(FAULTS_PATH) + 1:] or None
+    method = request.method
+    if method == "GET" and rule_id is None:
+        return _answer({"rules": board.list()})
+    if method in ("PUT", "POST") and rule_id is None:
+        try:
+            data = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError) as e:
+            return _answer({"error": f"the body must be JSON (a rule, a list of rules, or "
+                                     f"{{\"rules\": [...]}}): {e}"}, 400)
+        except web.HTTPRequestEntityTooLarge:
+            return _answer({"error": "the body must be at most 1 MiB"}, 413)
+        try:
+            return _answer({"rules": board.add(data)})
+        except FaultError as e:
+            return _answer({"error": str(e)}, 400)
+    if method == "DELETE":
+        removed = board.remove(rule_id)
+        if rule_id is not None and not removed:
+            return _answer({"error": f"no rule with id {rule_id!r}"}, 404)
+        return _answer({"removed": removed})
+    return _answer({"error": f"{method} is not allowed here: GET, PUT, POST or DELETE "
+                             f"{FAULTS_PATH}, DELETE {FAULTS_PATH}/<id>"}, 405)
