@@ -242,7 +242,7 @@ def _faults(value: object) -> tuple:
     try:
         data = json.loads(value) if isinstance(value, str) else value
         return tuple(parse_rules(data))
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, RecursionError) as e:
         raise ConfigError(f"invalid faults: not JSON: {e}") from None
     except FaultError as e:
         raise ConfigError(f"invalid faults: {e}") from None

@@ -345,7 +345,7 @@ async def endpoint(request: web.Request, board: Board, path: str) -> web.Respons
     if method in ("PUT", "POST") and rule_id is None:
         try:
             data = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, RecursionError) as e:      # RecursionError: nested too deep
             return _answer({"error": f"the body must be JSON (a rule, a list of rules, or "
                                      f"{{\"rules\": [...]}}): {e}"}, 400)
         except web.HTTPRequestEntityTooLarge:
