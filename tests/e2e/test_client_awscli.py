@@ -229,3 +229,29 @@ def test_s3api_versioning(aws, wire, s3, bucket, tmp_path):
     aws("s3api", "delete-object", "--bucket", bucket, "--key", "k", "--version-id", marker["VersionId"])
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"second"
     assert_addressed(wire.requests(), bucket, aws.style)
+
+
+def test_cp_of_a_multipart_file_through_injected_503s(wire, server, s3, bucket, tmp_path):
+    """The CLI's retries carry `aws s3 cp` of a multipart file through S3's 503s: each step of
+    the upload is refused first (SlowDown for the parts, ServiceUnavailable for the rest)."""
+    from tests.e2e.signing import send
+    aws = Aws(wire.port, "path", tmp_path)
+    rules = [{"op": op, "bucket": bucket, "error": code, "times": times}
+             for op, code, times in (("CreateMultipartUpload", "ServiceUnavailable", 1),
+                                     ("UploadPart", "SlowDown", 2),
+                                     ("CompleteMultipartUpload", "ServiceUnavailable", 1))]
+    resp, _ = send(server, "POST", "/_s3mock/faults", body=json.dumps(rules).encode())
+    ids = [r["id"] for r in resp.json()["rules"]]
+    try:
+        big = os.urandom(9 * MIB + 5)                    # two parts of the CLI's 8 MiB
+        (tmp_path / "big.bin").write_bytes(big)
+        aws("s3", "cp", "big.bin", f"s3://{bucket}/big.bin")
+        stored = s3.get_object(Bucket=bucket, Key="big.bin")
+        assert stored["Body"].read() == big
+        assert stored["ETag"] == multipart_etag(big, 8 * MIB)
+        listed, _ = send(server, "GET", "/_s3mock/faults")
+        fired = {r["op"]: r["fired"] for r in listed.json()["rules"] if r["id"] in ids}
+        assert fired == {"CreateMultipartUpload": 1, "UploadPart": 2, "CompleteMultipartUpload": 1}
+    finally:
+        for rule_id in ids:
+            send(server, "DELETE", f"/_s3mock/faults/{rule_id}")

@@ -232,3 +232,29 @@ def test_browser_sdk(browser, site, server, s3, style):
     calls = [urlsplit(u) for u in sent if not u.startswith(site + "/")]
     assert {u.port for u in calls} == {server.port}
     assert_addressed(style, bucket, [(u.hostname, u.path) for u in calls])
+
+
+def test_node_sdk_retries_through_injected_503s(js, server, s3):
+    """The SDK's default retry strategy recovers from S3's 503s (SlowDown, ServiceUnavailable):
+    tests/e2e/js/faults.mjs; the rules are this bucket's only and removed after."""
+    from tests.e2e.signing import send
+    bucket = new_bucket()
+    s3.create_bucket(Bucket=bucket)
+    rules = [{"op": "PutObject", "bucket": bucket, "error": "SlowDown", "times": 2},
+             {"op": "GetObject", "bucket": bucket, "error": "ServiceUnavailable", "times": 1}]
+    resp, _ = send(server, "POST", "/_s3mock/faults", body=json.dumps(rules).encode())
+    ids = [r["id"] for r in resp.json()["rules"]]
+    try:
+        cfg = json.dumps({"endpoint": f"http://127.0.0.1:{server.port}", "bucket": bucket,
+                          "accessKey": ACCESS_KEY, "secretKey": SECRET_KEY})
+        proc = subprocess.run(["node", "faults.mjs", cfg], cwd=js, check=False,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        body = b"made it through"
+        assert out == {"put": {"attempts": 3, "etag": md5_etag(body)},
+                       "get": {"attempts": 2, "text": body.decode()}}
+        assert s3.get_object(Bucket=bucket, Key="retried.txt")["Body"].read() == body
+    finally:
+        for rule_id in ids:
+            send(server, "DELETE", f"/_s3mock/faults/{rule_id}")
