@@ -105,6 +105,12 @@ def test_events_fixture_sees_what_its_test_published(pytester, auth):
     result.assert_outcomes(passed=2)
 
 
+def test_readme_faults_example_runs_verbatim(pytester):
+    pytester.makepyfile(test_faults=block("def test_an_upload_survives_two_slowdowns"))
+    result = pytester.runpytest_inprocess(*plugin_args())
+    result.assert_outcomes(passed=3)
+
+
 def test_fixtures_isolate_tests_and_share_one_server(pytester):
     pytester.makepyfile(test_isolation='''
         import urllib.request, json

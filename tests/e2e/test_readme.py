@@ -117,11 +117,24 @@ def test_every_flag_and_environment_variable_is_documented():
         assert f"`{env_name(name)}`" in README, f"{env_name(name)} missing from README"
 
 
+TOML_BLOCKS = re.findall(r"^```toml\n(.*?)^```", README, flags=re.S | re.M)
+
+
 def test_config_file_example_loads(tmp_path):
     from s3mock.config import load
-    (block,) = re.findall(r"^```toml\n(.*?)^```", README, flags=re.S | re.M)
+    (block,) = [b for b in TOML_BLOCKS if "[s3mock]" in b]
     path = tmp_path / "s3mock.toml"
     path.write_text(block)
     settings = load({"config": str(path)}, environ={})
     assert (settings.port, str(settings.data_dir), settings.region) == (9000, "/var/lib/s3mock", "eu-west-1")
     assert [(u.access_key, u.display_name) for u in settings.users] == [("alice", "alice"), ("bob", "Bob")]
+
+
+def test_fault_rules_example_loads(tmp_path):
+    from s3mock.config import load
+    (block,) = [b for b in TOML_BLOCKS if "[[s3mock.faults]]" in b]
+    path = tmp_path / "s3mock.toml"
+    path.write_text(block)
+    slow, parts = load({"config": str(path)}, environ={}).faults
+    assert (slow.id, slow.op, slow.latency) == ("slow-listing", "ListObjects*", (0.2, 1.5))
+    assert (parts.op, parts.error, parts.every) == ("UploadPart", "SlowDown", 3)
