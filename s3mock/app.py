@@ -73,7 +73,8 @@ class Service:
         self.cors_cache: cors_http.RulesCache | None = None
         self.website: website_http.Endpoint | None = None
         self.faults: faults_http.Board | None = None
-        self.faults_on: object = (0,)     # the board's flag once the app runs: nonzero, rules exist
+        # The board's flag while the app runs: [0] is nonzero while fault rules exist.
+        self.faults_on: memoryview | tuple[int] = (0,)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Every request takes these steps in order, as plain calls (aiohttp middlewares would

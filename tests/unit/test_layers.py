@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the app", ("s3mock.app", "s3mock.admin", "s3mock.console", "s3mock.access_explain",
                  "s3mock.access_log", "s3mock.shutdown", "s3mock.request_log",
                  "s3mock.website_http", "s3mock.event_delivery", "s3mock.event_stream",
-                 "s3mock.faults_http")),
+                 "s3mock.faults_http", "s3mock.faults_transport")),
     # The package itself is the public face: s3mock.running() is the testing module's.
     ("entry points", ("s3mock", "s3mock.cli", "s3mock.testing", "s3mock.pytest_plugin", "s3mock.__main__",
                       "s3mock.testcontainers", "s3mock.event_client")),
