@@ -45,24 +45,25 @@ class Board:
         self._map.close()
         os.close(self._fd)
 
-    def _read(self) -> dict:
+    def _read(self) -> tuple[str, dict]:
         try:
-            return json.loads(self.path.read_text())
+            text = self.path.read_text()
+            return text, json.loads(text)
         except (OSError, ValueError):
-            return {"started": time.time(), "next": 1, "rules": []}
-
-    def _write(self, state: dict) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, self.path)
-        self.on[0] = len(state["rules"])
+            return "", {"started": time.time(), "next": 1, "rules": []}
 
     def _change(self, change) -> object:
+        """`change(state)` under the lock; the state written back when it changed."""
         fcntl.flock(self._fd, fcntl.LOCK_EX)        # every worker's counts and changes must count
         try:
-            state = self._read()
+            before, state = self._read()
             result = change(state)
-            self._write(state)
+            after = json.dumps(state)
+            if after != before:
+                tmp = self.path.with_suffix(".tmp")
+                tmp.write_text(after)
+                os.replace(tmp, self.path)          # a reader never sees half a file
+            self.on[0] = len(state["rules"])
             return result
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -102,7 +103,7 @@ class Board:
         return self._change(change)  # type: ignore[return-value]
 
     def list(self) -> list[dict]:
-        return [_shown(e) for e in self._read()["rules"]]
+        return [_shown(e) for e in self._read()[1]["rules"]]
 
     def draw(self, op: str, bucket: str | None, key: str | None, method: str,
              principal: str) -> list[Rule]:

@@ -278,7 +278,7 @@ def test_zz_no_stray_files(srv, hostile):
             assert len(parts) == 1 or BLOB_NAME.match(parts[1].split(".")[0]), rel
         else:
             assert len(parts) == 1 and (parts[0].startswith("meta.sqlite3") or
-                                        parts[0] in ("buckets.gen", "objects.gen")), rel
+                                        parts[0] in ("buckets.gen", "objects.gen", "faults.json", "faults.on")), rel
     root = data.parent.parent          # the session's temp root
     suspicious = {"passwd", "etc", "escape", "leading", "double", "nul", "win", "hostile"}
     for p in root.rglob("*"):
