@@ -106,7 +106,7 @@ def test_events_fixture_sees_what_its_test_published(pytester, auth):
 
 
 def test_readme_faults_example_runs_verbatim(pytester):
-    pytester.makepyfile(test_faults=block("def test_an_upload_survives_two_slowdowns"))
+    pytester.makepyfile(test_readme_faults=block("def test_an_upload_survives_two_slowdowns"))
     result = pytester.runpytest_inprocess(*plugin_args())
     result.assert_outcomes(passed=3)
 
