@@ -57,9 +57,9 @@ def _malformed(message: str) -> S3Error:
     return S3Error("MalformedPolicy", message)
 
 
-@dataclass(frozen=True)
-class Who:
-    """The requester as a policy sees it."""
+class Who(NamedTuple):
+    """The requester as a policy sees it (a tuple: evaluate()'s memo hashes it per request, and a
+    tuple of strings hashes in C)."""
     canonical_id: str | None       # None: anonymous
     account: str | None
     arn: str | None
@@ -128,19 +128,26 @@ class Principals:
 
 
 class _Patterns:
-    """Action or Resource patterns: exact names in a set, wildcards in one compiled regex."""
-    __slots__ = ("exact", "regex", "dynamic", "negated", "written")
+    """Action or Resource patterns: exact names in a set, patterns whose one wildcard is a
+    trailing * (arn:aws:s3:::bucket/*, s3:Get*: most of them) as prefixes that one startswith()
+    tests, the other wildcards in one compiled regex."""
+    __slots__ = ("exact", "prefixes", "regex", "dynamic", "negated", "written")
 
     def __init__(self, patterns: Sequence[str], negated: bool, fold: bool, dynamic: Sequence[str] = ()):
         self.written, self.negated, self.dynamic = tuple(patterns), negated, tuple(dynamic)
         wild = [p for p in patterns if ("*" in p or "?" in p) and p not in dynamic]
         self.exact = frozenset(p.lower() if fold else p for p in patterns
                                if p not in wild and p not in dynamic)
-        self.regex = re.compile("|".join(f"(?:{wildcard_regex(p).pattern})" for p in wild),
-                                re.DOTALL | (re.IGNORECASE if fold else 0)) if wild else None
+        heads = [p for p in wild if p.endswith("*") and "*" not in p[:-1] and "?" not in p[:-1]]
+        self.prefixes = tuple(p[:-1].lower() if fold else p[:-1] for p in heads)
+        rest = [p for p in wild if p not in heads]
+        self.regex = re.compile("|".join(f"(?:{wildcard_regex(p).pattern})" for p in rest),
+                                re.DOTALL | (re.IGNORECASE if fold else 0)) if rest else None
 
     def names(self, value: str, keys: Keys | None = None) -> bool:
-        if value in self.exact or (self.regex is not None and self.regex.fullmatch(value)):
+        """value: lower-cased by the caller where the patterns fold case (actions)."""
+        if (value in self.exact or (self.prefixes and value.startswith(self.prefixes))
+                or (self.regex is not None and self.regex.fullmatch(value))):
             return True
         for template in self.dynamic if keys is not None else ():
             text = substitute(template, keys)
@@ -179,11 +186,6 @@ class Statement:
         if not not_action and not not_resource:
             _check_applies(self.action.written, self.resource.written)
         self.conditions = _conditions(raw.get("Condition"), variables)
-
-    def targets(self, who: Who, action: str, resource: str, keys: Keys) -> bool:
-        """Principal, action and resource match (conditions not yet asked)."""
-        return (self.principal.matches(who) and self.action.matches(action)
-                and self.resource.matches(resource, keys))
 
     def holds(self, keys: Keys) -> bool:
         for c in self.conditions:
