@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import pytest
 
+from support import client, start_server
 from tests.e2e import browser_helpers as bh
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
        "script-src 'self'; connect-src 'self' http://localhost:* http://127.0.0.1:*; "
        "frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'none'")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A lenient live server for one console test module."""
+    srv = start_server(tmp_path_factory.mktemp("console"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def s3(server):
+    return client(server.endpoint)
 
 
 @pytest.fixture

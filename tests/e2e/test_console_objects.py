@@ -28,6 +28,7 @@ except ImportError:         # the shared `browser` fixture (tests/e2e/conftest.p
 
 from support import client, start_server
 from tests.e2e import browser_helpers as bh
+from tests.e2e.console_helpers import s3, server  # noqa: F401 (fixtures)
 
 MIB = 1024 * 1024
 LIST = '[data-test="object-list"]'
@@ -52,18 +53,6 @@ DROP_JS = """(files) => {
   for (const [name, text, type] of files) dt.items.add(new File([text], name, {type: type}));
   return dt;
 }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("console-objects"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def s3(server):
-    return client(server.endpoint)
 
 
 @pytest.fixture

@@ -17,21 +17,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from support import client, start_server
-from tests.e2e.console_helpers import context, open_console  # noqa: F401 (fixtures)
+from tests.e2e.console_helpers import context, open_console, s3, server  # noqa: F401 (fixtures)
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("console-settings"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def s3(server):
-    return client(server.endpoint)
 
 
 @pytest.fixture

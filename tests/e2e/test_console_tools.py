@@ -15,21 +15,9 @@ import socket
 import pytest
 
 from support import client, start_server
-from tests.e2e.console_helpers import context, open_console, sign_in  # noqa: F401 (fixtures)
+from tests.e2e.console_helpers import context, open_console, sign_in, s3, server  # noqa: F401 (fixtures)
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("console-tools"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def s3(server):
-    return client(server.endpoint)
 
 
 @pytest.fixture
