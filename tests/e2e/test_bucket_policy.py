@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from s3mock.config import make_user
-from support import start_server
-from test_acl_access import KEYS, SECOND_ID, USER_ARGS, make_client
+from strict_users import srv  # noqa: F401 (fixtures)
+from test_acl_access import KEYS, SECOND_ID, make_client
 
 OWNER = make_user(*KEYS["owner"])
 SECOND = make_user(*KEYS["second"])
@@ -31,13 +31,6 @@ S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("policy"), "--auth", "strict", *USER_ARGS)
-    yield server
-    server.stop()
-
 
 @pytest.fixture(scope="module")
 def c(srv) -> dict:

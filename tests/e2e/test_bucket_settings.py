@@ -12,27 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from signing import error_of, send
-from support import start_server
-from test_acl_access import USER_ARGS, make_client
+from strict_users import srv, owner, second  # noqa: F401 (fixtures)
 
 NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("settings"), "--auth", "strict", *USER_ARGS)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def owner(srv):
-    return make_client(srv.endpoint, "owner")
-
-
-@pytest.fixture(scope="module")
-def second(srv):
-    return make_client(srv.endpoint, "second")
 
 
 def new_bucket(client, prefix: str = "set") -> str:

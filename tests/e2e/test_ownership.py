@@ -19,26 +19,10 @@ from lxml import etree
 
 from s3mock.auth.identity import account_id_of
 from support import start_server
-from test_acl_access import OWNER_ID, SECOND_ID, USER_ARGS, make_client
+from strict_users import srv, owner, second  # noqa: F401 (fixtures)
+from test_acl_access import OWNER_ID, SECOND_ID, make_client
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("own"), "--auth", "strict", *USER_ARGS)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def owner(srv):
-    return make_client(srv.endpoint, "owner")
-
-
-@pytest.fixture(scope="module")
-def second(srv):
-    return make_client(srv.endpoint, "second")
 
 
 def new_bucket(owner, **kwargs) -> str:

@@ -24,34 +24,12 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from lxml import etree
 
-from support import start_server
-from test_acl_access import ALL_USERS, OWNER_ID, SECOND_ID, USER_ARGS, make_client
+from strict_users import srv, owner, second, anonymous  # noqa: F401 (fixtures)
+from test_acl_access import ALL_USERS, OWNER_ID, SECOND_ID
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
           "RestrictPublicBuckets": True}
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("pab"), "--auth", "strict", *USER_ARGS)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def owner(srv):
-    return make_client(srv.endpoint, "owner")
-
-
-@pytest.fixture(scope="module")
-def second(srv):
-    return make_client(srv.endpoint, "second")
-
-
-@pytest.fixture(scope="module")
-def anonymous(srv):
-    return make_client(srv.endpoint, "anonymous")
 
 
 def new_bucket(owner, pab: dict | None = None) -> str:
@@ -178,7 +156,6 @@ def test_bad_value_is_malformed_xml(owner, srv):
 def test_post_object_with_public_acl(owner):
     """A browser form upload asking for a public ACL is refused as a PUT is; Object Ownership's
     BucketOwnerEnforced refuses it as an ACL at all."""
-    import requests
     bucket = new_bucket(owner, {"BlockPublicAcls": True})
     enforced = f"pab-{uuid.uuid4().hex[:12]}"
     owner.create_bucket(Bucket=enforced, ObjectOwnership="BucketOwnerEnforced")
