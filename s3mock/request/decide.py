@@ -102,7 +102,7 @@ def decide(q: Question) -> Verdict:
 
 
 def _restricts_public(b: Bucket) -> bool:
-    pab = bc.pab_from_row(b.public_access_block) if b.public_access_block is not None else None
+    pab = bc.pab_from_row(b.public_access_block)
     return pab is not None and pab.restrict_public_buckets
 
 
@@ -179,12 +179,10 @@ def allowed_reason(verdict: Verdict, doc: policy.Policy | None, q: Question) -> 
 
 
 def _policy_verdict(said: Verdict, q: Question, doc: policy.Policy, is_owner: bool) -> Verdict:
-    """A policy's Allow as S3 applies it: only the bucket owner's account may act on the policy
+    """A policy's Allow (`said`) as S3 applies it: only the bucket owner's account may act on the policy
     itself; a policy grants nothing on objects another account owns (their ACL decides), but for
     BucketOwnerEnforced, under which the bucket owner owns every object, those written before it
     too (about-object-ownership.html)."""
-    if not said.allowed:
-        return said
     b = q.bucket
     if q.op in POLICY_OPS and not is_owner:
         return said._replace(allowed=False, not_owner_account=True, reason=allowed_reason(
