@@ -9,9 +9,7 @@ that word and nothing else while there are none.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
-import mmap
 import os
 import random
 import socket
@@ -24,9 +22,9 @@ from aiohttp import web
 from s3mock import faults, faults_transport
 from s3mock.errors import S3Error
 from s3mock.faults import FaultError, Rule
+from s3mock.storage.generation import Generation
 
 STATE, FLAG = "faults.json", "faults.on"
-_U64 = struct.Struct("=Q")
 
 
 class Board:
@@ -34,16 +32,15 @@ class Board:
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / STATE
-        self._fd = os.open(Path(data_dir) / FLAG, os.O_RDWR | os.O_CREAT, 0o644)
-        if os.fstat(self._fd).st_size < _U64.size:
-            os.ftruncate(self._fd, _U64.size)
-        self._map = mmap.mmap(self._fd, _U64.size)
-        self.on = memoryview(self._map).cast("Q")     # on[0]: nonzero while rules exist
+        # The same shared, locked word as the row caches' generations; here its value is the
+        # number of rules, written under its lock with the state file.
+        self._word = Generation(Path(data_dir) / FLAG)
+        if self._word.view is None:
+            raise OSError(f"cannot map {FLAG} into memory in {data_dir}")
+        self.on = self._word.view                     # on[0]: nonzero while rules exist
 
     def close(self) -> None:
-        self.on.release()
-        self._map.close()
-        os.close(self._fd)
+        self._word.close()
 
     def _read(self) -> tuple[str, dict]:
         try:
@@ -54,8 +51,7 @@ class Board:
 
     def _change(self, change) -> object:
         """`change(state)` under the lock; the state written back when it changed."""
-        fcntl.flock(self._fd, fcntl.LOCK_EX)        # every worker's counts and changes must count
-        try:
+        with self._word.locked():                   # every worker's counts and changes must count
             before, state = self._read()
             result = change(state)
             after = json.dumps(state)
@@ -65,8 +61,6 @@ class Board:
                 os.replace(tmp, self.path)          # a reader never sees half a file
             self.on[0] = len(state["rules"])
             return result
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def install(self, rules: tuple[Rule, ...]) -> None:
         """At start, before any worker serves: the configured rules, counts at zero; the delays

@@ -5,6 +5,7 @@ made by one worker is seen by every other on its next request."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import mmap
 import os
@@ -31,18 +32,24 @@ class Generation:
     def value(self) -> int | None:
         return self.view[0] if self.view is not None else None
 
+    @contextlib.contextmanager
+    def locked(self):
+        """The word's lock, held across processes: changes made under it all count."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
     def bump(self) -> int | None:
         """After a committed change: caches filled before it are stale from now on. Returns the
         value before the bump."""
         if self._map is None:
             return None
-        fcntl.flock(self._fd, fcntl.LOCK_EX)      # increments from two processes must both count
-        try:
+        with self.locked():                       # increments from two processes must both count
             before = _U64.unpack_from(self._map)[0]
             _U64.pack_into(self._map, 0, (before + 1) % 2**64)
             return before
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self.view is not None:
