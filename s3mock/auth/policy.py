@@ -21,7 +21,7 @@ from s3mock.auth.policy_public import is_public
 from s3mock.errors import S3Error
 
 __all__ = ["ANONYMOUS_WHO", "Decision", "Keys", "Policy", "Statement", "Who", "describe",
-           "evaluate", "explain", "parse"]
+           "evaluate", "evaluate_all", "explain", "parse"]
 
 MAX_SIZE = 20480   # "Bucket policies are limited to 20 KB in size" (userguide add-bucket-policy.html)
 ARN_PREFIX = "arn:aws:s3:::"
@@ -300,14 +300,11 @@ class Policy:
     # Deny statements first: any Deny wins, so a request an Allow grants still scans them all.
     _denies: tuple[Statement, ...] = ()
     _allows: tuple[Statement, ...] = ()
-    # Per (action, requester): the Deny and Allow statements whose principal and action match,
-    # which depend on nothing else. A bucket's requests repeat a few actions by a few principals,
-    # so evaluate() then matches resources and conditions of those statements alone (one or two
-    # of a 20-statement policy, typically) instead of testing all of them again.
+    # Per (actions, requester): evaluate_all()'s _Plan.
     _candidates: dict = dataclasses.field(default_factory=dict, repr=False)
 
 
-_CANDIDATES_LIMIT = 1024        # (action, requester) pairs a policy remembers; forgotten all at once
+_CANDIDATES_LIMIT = 1024        # (actions, requester) pairs a policy remembers; forgotten all at once
 
 
 def parse(document: bytes, bucket: str) -> Policy:
@@ -350,25 +347,73 @@ def parse(document: bytes, bucket: str) -> Policy:
 
 
 def evaluate(policy: Policy, who: Who, action: str, resource: str, keys: Keys) -> Decision:
-    """Explicit Deny anywhere wins; else the first matching Allow; else no decision. Condition
-    keys are asked only of statements whose principal, action and resource match."""
+    """One action's answer: evaluate_all() of a request needing that action alone."""
+    return evaluate_all(policy, who, (action,), resource, keys)[0]
+
+
+class _Plan(NamedTuple):
+    """For one (actions, requester): the statements whose principal and action match, which
+    depend on nothing else. A bucket's requests repeat a few actions by a few principals, so a
+    request then tests the resources and conditions of those alone (one or two of a 20-statement
+    policy, typically) instead of testing every statement again."""
+    denies: tuple[tuple[Statement, str], ...]      # (a Deny statement, the action it names)
+    allows: tuple[tuple[Statement, ...], ...]      # per action, the Allow statements naming it
+
+
+def _plan(policy: Policy, who: Who, actions: tuple[str, ...]) -> _Plan:
+    denies, allows = [], []
+    for action in actions:
+        lowered = action.lower()
+        denies.extend((s, action) for s in policy._denies
+                      if s.principal.matches(who) and s.action.matches(lowered))
+        allows.append(tuple(s for s in policy._allows
+                            if s.principal.matches(who) and s.action.matches(lowered)))
+    return _Plan(tuple(denies), tuple(allows))
+
+
+def evaluate_all(policy: Policy, who: Who, actions: tuple[str, ...], resource: str,
+                 keys: Keys) -> tuple[Decision, str | None]:
+    """The answer for a request that needs every one of `actions`: Deny if a statement denies
+    any of them (explicit Deny wins, whatever else allows), else Allow if statements allow each
+    (the first action's statement decides), else no decision; with the action a Deny named.
+    Condition keys are asked only of statements whose principal, action and resource match."""
     memo = policy._candidates
-    found = memo.get((action, who))       # keyed as asked: lower-cased only on a miss
-    if found is None:
+    plan = memo.get((actions, who))
+    if plan is None:
         if len(memo) >= _CANDIDATES_LIMIT:
             memo.clear()
-        lowered = action.lower()
-        found = memo[action, who] = (
-            tuple(s for s in policy._denies if s.principal.matches(who) and s.action.matches(lowered)),
-            tuple(s for s in policy._allows if s.principal.matches(who) and s.action.matches(lowered)))
-    denies, allows = found
-    for s in denies:
-        if s.resource.matches(resource, keys) and s.holds(keys):
-            return Decision("Deny", s.index, s.sid)
-    for s in allows:
-        if s.resource.matches(resource, keys) and s.holds(keys):
-            return Decision("Allow", s.index, s.sid)
-    return _NO_DECISION
+        plan = memo[actions, who] = _plan(policy, who, actions)
+    for s, action in plan.denies:
+        if _applies(s, resource, keys):
+            return Decision("Deny", s.index, s.sid), action
+    first = None
+    for allows in plan.allows:
+        for s in allows:
+            if _applies(s, resource, keys):
+                if first is None:
+                    first = s
+                break
+        else:
+            return _NO_DECISION, None
+    if first is None:
+        return _NO_DECISION, None
+    return Decision("Allow", first.index, first.sid), None
+
+
+def _applies(s: Statement, resource: str, keys: Keys) -> bool:
+    """s's resource matches and its conditions hold (its principal and action matched already).
+    The usual resource patterns (exact ARNs, a trailing *) are tested here, not through
+    _Patterns.matches: each Python call costs more than the test it makes."""
+    r = s.resource
+    if r.regex is None and not r.dynamic and not r.negated:
+        if resource not in r.exact and not (r.prefixes and resource.startswith(r.prefixes)):
+            return False
+    elif not r.matches(resource, keys):
+        return False
+    for c in s.conditions:
+        if not c.holds(keys):
+            return False
+    return True
 
 
 _NO_DECISION = Decision(None, None, None)

@@ -206,7 +206,7 @@ def _check_values(base: str, family: str, key: str, values: Sequence[str]) -> No
 class Condition:
     """One operator applied to one key: compiled once, tested per request."""
     __slots__ = ("operator", "key", "lookup", "values", "base", "family", "negated",
-                 "qualifier", "if_exists", "dynamic", "_match")
+                 "qualifier", "if_exists", "dynamic", "_match", "_plain")
 
     def __init__(self, operator: str, key: str, values: Sequence[str], variables: bool):
         self.base, self.qualifier, self.if_exists = split_operator(operator)
@@ -217,6 +217,9 @@ class Condition:
         self.dynamic = variables and self.family in ("string", "istring", "like", "arn") and any(
             "${" in v for v in self.values)
         self._match = None if self.family == "null" or self.dynamic else _matcher(self.family, self.values)
+        # Most conditions: no set qualifier, no IfExists, values fixed at parse. holds() tests
+        # those without decide()'s cases (it runs on every request a candidate statement meets).
+        self._plain = self._match is not None and self.qualifier is None and not self.if_exists
 
     def test(self, keys: Keys) -> tuple[bool, list[str] | None]:
         """Whether the condition holds, and the request's values of its key (None: absent)."""
@@ -224,7 +227,15 @@ class Condition:
         return self.decide(got, keys), (None if got is None else list(got))
 
     def holds(self, keys: Keys) -> bool:
-        return self.decide(keys(self.lookup), keys)
+        request = keys(self.lookup)
+        if not self._plain:
+            return self.decide(request, keys)
+        if request:             # absent or empty: the negated operators hold, the others do not
+            match = self._match
+            for rv in request:
+                if match(rv):
+                    return not self.negated
+        return self.negated
 
     def decide(self, request: Sequence[str] | None, keys: Keys) -> bool:
         """The condition on the request's values of its key (None: absent)."""

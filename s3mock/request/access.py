@@ -126,9 +126,9 @@ def _question(ctx: Ctx, perm: Perm, b: Bucket, target: Bucket | ObjectMeta,
                 found = _version(ctx, b, found)
             return found
     return decide.Question(ctx.op, perm, ctx.principal, b, target, policy_request.actions(ctx),
-                           policy_request.resource(b.name, ctx.key),
-                           policy_request.keys(ctx, obj, bucket=b, request_tags=request_tags),
-                           initiator)
+                           f"arn:aws:s3:::{b.name}/{ctx.key}" if ctx.key is not None else
+                           f"arn:aws:s3:::{b.name}",          # policy_request.resource(), inline
+                           policy_keys.RequestKeys(ctx, obj, b, request_tags), initiator)
 
 
 def _authorize_missing(ctx: Ctx, b: Bucket) -> None:

@@ -82,9 +82,10 @@ RESTRICTED = Verdict(False, "block_public_access", "RestrictPublicBuckets: the b
 
 
 def decide(q: Question) -> Verdict:
-    b, cid = q.bucket, q.principal.canonical_id
+    b, user = q.bucket, q.principal.user
+    cid = None if user is None else user.canonical_id
     is_owner = cid is not None and cid == b.owner
-    doc = policy_of(b)
+    doc = parsed_policy(b.policy, b.name) if b.policy else None     # policy_of(b), inline
     if doc is not None:
         said = _policy_says(doc, q)
         if said is not None and not said.allowed and not (is_owner and q.op in POLICY_OPS):
@@ -106,10 +107,15 @@ def _restricts_public(b: Bucket) -> bool:
     return pab is not None and pab.restrict_public_buckets
 
 
+# Read on every decision: on Python 3.11 each Perm.X is a look-up through EnumType, a global is not.
+_OWNER_PERM = Perm.OWNER
+_ACP_PERMS = frozenset({Perm.READ_ACP, Perm.WRITE_ACP})
+
+
 def _without_policy(q: Question, cid: str | None, is_owner: bool) -> Verdict:
     """What S3 keeps for owners and initiators, else the ACL."""
     b = q.bucket
-    if q.op in POLICY_OPS or q.perm is Perm.OWNER:
+    if q.op in POLICY_OPS or q.perm is _OWNER_PERM:
         if is_owner:
             return OWNER
         return Verdict(False, "none", "only the bucket owner may do this unless the bucket policy allows it")
@@ -151,20 +157,16 @@ def missing(q: Question) -> Verdict:
 def _policy_says(doc: policy.Policy, q: Question) -> Verdict | None:
     """The policy's own answer: a Deny (any action denied), an Allow (every action allowed), or
     None (it does not decide)."""
-    w = who(q.principal)
-    first: policy.Decision | None = None
-    for action in q.actions:
-        d = policy.evaluate(doc, w, action, q.resource, q.keys)
-        if d.effect == "Deny":
-            return Verdict(False, "policy", f"{policy.describe(doc, d.statement)} denies {action} "
-                           f"on {q.resource}", d.statement, d.sid)
-        if d.effect is None:
-            return None
-        first = first or d
-    if first is None:
+    user = q.principal.user
+    w = policy.ANONYMOUS_WHO if user is None else (_WHO.get(user.canonical_id) or who(q.principal))
+    d, action = policy.evaluate_all(doc, w, q.actions, q.resource, q.keys)
+    if d.effect is None:
         return None
+    if d.effect == "Deny":
+        return Verdict(False, "policy", f"{policy.describe(doc, d.statement)} denies {action} "
+                       f"on {q.resource}", d.statement, d.sid)
     # No sentence built for an allowed request: the explainer makes its own (allowed_reason).
-    return Verdict(True, "policy", POLICY_ALLOWS, first.statement, first.sid)
+    return Verdict(True, "policy", POLICY_ALLOWS, d.statement, d.sid)
 
 
 POLICY_ALLOWS = "a bucket policy statement allows it"
@@ -224,6 +226,6 @@ def acl_verdict(cid: str | None, target: Bucket | ObjectMeta, perm: Perm, b: Buc
 
 
 def acl_allows(cid: str | None, rules: acl.Acl, perm: Perm) -> bool:
-    if perm in (Perm.READ_ACP, Perm.WRITE_ACP) and (cid or acl.ANONYMOUS_ID) == rules.owner:
+    if perm in _ACP_PERMS and (cid or acl.ANONYMOUS_ID) == rules.owner:
         return True  # an owner (anonymous too, of what it wrote) can always read and change the ACL
     return acl.allows(rules, cid, perm.value)

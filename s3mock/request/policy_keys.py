@@ -34,6 +34,7 @@ _HEADER_KEYS = {f"s3:{h}": h for h in (
 _LOCK_KEYS = {"s3:object-lock-mode": "x-amz-object-lock-mode",
               "s3:object-lock-retain-until-date": "x-amz-object-lock-retain-until-date",
               "s3:object-lock-legal-hold": "x-amz-object-lock-legal-hold"}
+_HEADERS = {**_HEADER_KEYS, **_LOCK_KEYS}
 # The list operations' query keys (s3:ListBucket, s3:ListBucketVersions).
 _LIST_KEYS = {"s3:prefix": "prefix", "s3:delimiter": "delimiter", "s3:max-keys": "max-keys"}
 _LISTS = frozenset({Op.ListObjects, Op.ListObjectsV2, Op.ListObjectVersions})
@@ -97,12 +98,13 @@ class RequestKeys:
     def __call__(self, name: str) -> Values:
         if self.extra is not None and name in self.extra:
             return self.extra[name]
+        header = _HEADERS.get(name)
+        if header is not None:          # the usual key: no further call
+            value = self.ctx.headers.get(header)
+            return None if value is None else (value,)
         fixed = _FIXED.get(name)
         if fixed is not None:
             return fixed(self)
-        header = _HEADER_KEYS.get(name) or _LOCK_KEYS.get(name)
-        if header is not None:
-            return _header(self.ctx, header)
         if name in _LIST_KEYS:
             if self.ctx.op not in _LISTS or _LIST_KEYS[name] not in self.ctx.query:
                 return None

@@ -162,8 +162,8 @@ VERSION_ACTIONS: dict[Op, tuple[str, ...]] = {
     Op.GetObjectTorrent: ("s3:GetObjectVersionTorrent",),
 }
 
-_GRANTS = ("x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
-           "x-amz-grant-full-control")
+_GRANTS = frozenset(("x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                     "x-amz-grant-write-acp", "x-amz-grant-full-control"))
 _BYPASS = "x-amz-bypass-governance-retention"
 
 
@@ -173,7 +173,8 @@ def _object_write(ctx: Ctx) -> tuple[str, ...]:
     h = ctx.headers
     # One search of the names' string the handler builds anyway, not five look-ups of the grants.
     tagging = "x-amz-tagging" in h
-    acl = "x-amz-acl" in h or any(n in _GRANTS for n in ctx.header_names_starting("x-amz-grant-"))
+    grants = ctx.header_names_starting("x-amz-grant-")
+    acl = "x-amz-acl" in h or (bool(grants) and not _GRANTS.isdisjoint(grants))
     if not tagging and not acl:
         return ACTIONS[ctx.op]
     return ("s3:PutObject",) + (("s3:PutObjectTagging",) if tagging else ()) + (

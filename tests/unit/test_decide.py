@@ -264,6 +264,10 @@ WITH_POLICY = [
     ("two-actions-one-denied", doc(st(action="s3:PutObject*"),
                                    st("Deny", action="s3:PutObjectTagging", sid="NoTags")),
      "anon", "PutObjectTagged", {}, None, denies(1, "s3:PutObjectTagging", sid="NoTags")),
+    # A Deny of the second action wins though no statement allows the first (the owner's rights
+    # would otherwise grant the request).
+    ("second-action-denied-first-silent", doc(st("Deny", action="s3:PutObjectTagging", sid="NoTags")),
+     "owner", "PutObjectTagged", {}, None, denies(0, "s3:PutObjectTagging", sid="NoTags")),
 ]
 
 
