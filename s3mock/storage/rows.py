@@ -64,6 +64,12 @@ INSERT_OBJ = f"INSERT OR REPLACE INTO objects({OBJ_COLS}, entry) VALUES ({','.jo
 BUCKET_COLS = ("name, created, owner, region, acl, cors, version, versioning, mfa_delete, "
                "ownership, public_access_block, policy")
 
+# sqlite3 binds a None parameter only after its adapter protocol found nothing for it (a registry
+# look-up by type, then `__adapt__` and `__conform__` looked for): dearer than binding the value
+# itself, and an object row has several (content type, ACL, parts count). An adapter registered
+# for None is found at the first step, and gives None back (an empty dict's get): still NULL.
+sqlite3.register_adapter(type(None), {}.get)
+
 
 # The C scanner behind json.loads, without its Python wrappers: the columns hold json.dumps()
 # output, and a listing page decodes four per key, so the wrappers would dominate a page's time.
