@@ -18,7 +18,7 @@ from s3mock.handlers.versioning import (DELETE_MARKER, VERSION_ID, find, version
 from s3mock.request.ctx import Ctx
 from s3mock.request.access import new_object_acl, owner_id
 from s3mock.request.body import integrity, object_body
-from s3mock.request.common import (CONTENT_HEADERS, check_key, checksum_headers, content_headers,
+from s3mock.request.common import (check_key, checksum_headers, content_headers,
                                     empty, object_headers, quoted, user_metadata)
 from s3mock.request.integrity import DEFAULT_CHECKSUM
 from s3mock.operations import Op
@@ -37,9 +37,9 @@ OVERRIDES = {
 
 def stored_content_headers(ctx: Ctx) -> dict[str, str]:
     """Content-* headers to keep, without the transfer-only aws-chunked content coding."""
-    if not any(name in ctx.headers for name in CONTENT_HEADERS):
-        return {}
     out = content_headers(ctx.headers)
+    if not out:
+        return out
     redirect = out.get("x-amz-website-redirect-location")
     if redirect is not None and not redirect.startswith(("/", "http://", "https://")):
         # AWS's answer quoted in laurilehmijoki/s3_website#99 and aws/aws-cli#1130

@@ -72,13 +72,18 @@ def user_metadata(fields: Mapping[str, str], from_headers: bool = False) -> dict
     return meta
 
 
+# CONTENT_HEADERS as aiohttp's header type: a request's headers look an istr up without
+# case-folding it first, and most requests are asked for all six names and have none of them.
+_CONTENT_LOOKUPS = tuple((istr(h), h) for h in CONTENT_HEADERS)
+
+
 def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The Content-* headers stored with an object; one sent twice is joined with commas, as S3
     joins repeated metadata headers."""
     out = {}
-    for h in CONTENT_HEADERS:
-        if h in headers:
-            values = headers.getall(h) if hasattr(headers, "getall") else [headers[h]]
+    for key, h in _CONTENT_LOOKUPS:
+        if key in headers:
+            values = headers.getall(key) if hasattr(headers, "getall") else [headers[key]]
             out[h] = values[0] if len(values) == 1 else ",".join(values)
     return out
 
