@@ -101,11 +101,15 @@ def to_json(value: dict | list) -> str:
 
 
 def obj_row(m: ObjectMeta, entry: str) -> tuple:
-    """m's row for INSERT_OBJ, with its listing entry (the store's renderer made it)."""
+    """m's row for INSERT_OBJ, with its listing entry (the store's renderer made it). Most rows'
+    headers, metadata, part checksums and tags are empty: their text is written without a call."""
     return (m.bucket, m.key, m.size, m.etag, m.mtime, m.owner, m.content_type,
-            to_json(m.headers), to_json(m.metadata), to_json(m.checksums),
-            m.checksum_type, to_json(m.segments), m.parts_count, m.acl, to_json(m.part_checksums),
-            m.version_id, m.seq, to_json(m.tags), entry)
+            to_json(m.headers) if m.headers else "{}",
+            to_json(m.metadata) if m.metadata else "{}",
+            to_json(m.checksums) if m.checksums else "{}", m.checksum_type,
+            to_json(m.segments) if m.segments else "[]", m.parts_count, m.acl,
+            to_json(m.part_checksums) if m.part_checksums else "[]",
+            m.version_id, m.seq, to_json(m.tags) if m.tags else "{}", entry)
 
 
 def cache_fields(m: ObjectMeta) -> tuple:
