@@ -43,6 +43,7 @@ class BlobDir:
         self.root = root
         self.blobs = root / "blobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
+        self._prefix = f"{self.blobs}/"     # formatted once: a Path's str() is a Python call
 
     @staticmethod
     def new_id() -> str:
@@ -51,7 +52,7 @@ class BlobDir:
         return f"{random.getrandbits(128):032x}"
 
     def path(self, blob_id: str) -> str:
-        return f"{self.blobs}/{blob_id[:2]}/{blob_id}"
+        return f"{self._prefix}{blob_id[:2]}/{blob_id}"
 
     def writer(self, algorithms: Iterable[str] = ()) -> "BlobWriter":
         return BlobWriter(self, algorithms)
