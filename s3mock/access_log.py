@@ -18,7 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from s3mock.request.exchange import EXCHANGE
 from s3mock.dates import MILLIS
-from s3mock.request_log import record
+from s3mock import request_log
 
 ACCESS = logging.getLogger("s3mock.access")
 NAMES = ("time", "method", "path", "op", "status", "bytes", "ms", "principal", "cors", "request_id")
@@ -110,7 +110,22 @@ class _Batch:
 BATCH = _Batch()
 
 
-class StreamAccessLogger(AbstractAccessLogger):
+class _Recording(AbstractAccessLogger):
+    """Records each request in its app's request log. aiohttp makes an access logger per
+    connection, so one app's: the log, once found, is kept (request.app and the app's look-up
+    are three Python calls a request)."""
+    _requests: request_log.RequestLog | None = None
+
+    def record(self, request, response, v: tuple) -> None:
+        requests = self._requests
+        if requests is None:
+            requests = self._requests = request_log.of(request)
+            if requests is None:
+                return
+        requests.add(request, response, v)
+
+
+class StreamAccessLogger(_Recording):
     """The command line's: `log_format` (aiohttp's access_log_format) is `text` or `json`."""
 
     def __init__(self, logger: logging.Logger, log_format: str) -> None:
@@ -120,14 +135,14 @@ class StreamAccessLogger(AbstractAccessLogger):
     def log(self, request, response, time: float) -> None:   # noqa: A002 (aiohttp's name)
         v = values(request, response, time)
         BATCH.add(self._line(v))
-        record(request, response, v)
+        self.record(request, response, v)
 
     @property
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
 
 
-class AccessLogger(AbstractAccessLogger):
+class AccessLogger(_Recording):
     """Through `logging` (the in-process server's): records of the `s3mock.access` logger whose
     message is the text line and whose `access` attribute holds the fields."""
 
@@ -136,18 +151,18 @@ class AccessLogger(AbstractAccessLogger):
         if self.logger.isEnabledFor(logging.INFO):
             message = MESSAGE % v[1:10] + ("" if v[10] is None else f" fault={v[10]}")
             self.logger.info("%s", message, extra={"access": _fields(v)})
-        record(request, response, v)
+        self.record(request, response, v)
 
     @property
     def enabled(self) -> bool:
         return True             # the request log records whatever the logger's level
 
 
-class RequestLogOnly(AbstractAccessLogger):
+class RequestLogOnly(_Recording):
     """No line: only the request log's record (an in-process server without an access log)."""
 
     def log(self, request, response, time: float) -> None:   # noqa: A002
-        record(request, response, values(request, response, time))
+        self.record(request, response, values(request, response, time))
 
     @property
     def enabled(self) -> bool:

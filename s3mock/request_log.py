@@ -66,13 +66,12 @@ class RequestLog:
 REQUEST_LOG = web.AppKey("request_log", RequestLog)
 
 
-def record(request, response, v: tuple) -> None:
-    """Called by the access loggers with their line's values."""
+def of(request) -> RequestLog | None:
+    """The request log of the request's app (the access loggers keep it: access_log.py)."""
     try:
-        log = request.app[REQUEST_LOG]
+        return request.app[REQUEST_LOG]
     except (AttributeError, KeyError):      # refused by aiohttp before routing, or no log
-        return
-    log.add(request, response, v)
+        return None
 
 
 _SIG_V4 = re.compile(r"(Signature=)[^,\s]*")
