@@ -50,10 +50,21 @@ _lock = threading.Lock()
 _last_ns = 0
 
 
+# The store last asked about (weakly) and its Configs: a process serves one store, and looking it
+# up in _CONFIGS (a Python method) on every write would cost more than the rest of emit() when the
+# bucket has no configuration.
+_last: tuple = (lambda: None, None)
+
+
 def configs(store: Store) -> Configs:
+    global _last
+    ref, found = _last
+    if ref() is store:
+        return found
     found = _CONFIGS.get(store)
     if found is None:
         found = _CONFIGS[store] = Configs(store)
+    _last = (weakref.ref(store), found)
     return found
 
 
