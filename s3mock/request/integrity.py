@@ -40,6 +40,8 @@ class Integrity:
     @property
     def algorithms(self) -> list[str]:
         """The checksums to compute as the body arrives (MD5 is always computed)."""
+        if not self.keep and not self.payload_sha256:      # the usual write: one, or none
+            return [self.algorithm] if self.algorithm else []
         algs = set(self.keep)
         if self.algorithm:
             algs.add(self.algorithm)
@@ -58,8 +60,10 @@ class Integrity:
             if actual != self.payload_sha256:
                 raise S3Error("XAmzContentSHA256Mismatch", ClientComputedContentSHA256=self.payload_sha256,
                               S3ComputedContentSHA256=actual)
-        if self.algorithm:
+        if self.algorithm and (self.value is not None or self.trailer):
             self._check_value(digest.checksums[self.algorithm])
+        if not self.keep:                   # the usual write: its one algorithm's, or none
+            return {self.algorithm: digest.checksums[self.algorithm]} if self.algorithm else {}
         kept = self.keep | {self.algorithm} if self.algorithm else self.keep
         return {alg: digest.checksums[alg] for alg in kept}
 
