@@ -47,6 +47,7 @@ class SqliteStore(Uploads, Versions, Events):
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
         self._group: list = []      # PUTs waiting for their shared commit (_commit_grouped)
+        self._group_loop: asyncio.AbstractEventLoop | None = None
         self._buckets = RowCache(self.data_dir / "buckets.gen", BUCKET_CACHE_SIZE)
         self._objects = RowCache(self.data_dir / "objects.gen", OBJECT_CACHE_SIZE)
         self._changed: dict = {}    # object rows the write transaction changed (_object_write)
@@ -376,11 +377,13 @@ class SqliteStore(Uploads, Versions, Events):
         """commit_object, committed in one transaction with the others that reach this point in the
         same event-loop iteration (one BEGIN/COMMIT and one WAL write for all). A row whose
         condition failed has its blobs removed here, whatever became of its caller."""
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
+        if not self._group:
+            # The group's first: its loop is asked for once, not per member (Python 3.11's
+            # asyncio.get_running_loop() makes a getpid() system call every time).
+            self._group_loop = asyncio.get_running_loop()
+            self._group_loop.call_soon(self._commit_group)
+        done = self._group_loop.create_future()
         self._group.append((meta, expect_etag, expect_absent, done))
-        if len(self._group) == 1:
-            loop.call_soon(self._commit_group)
         return await done
 
     def _commit_group(self) -> None:
