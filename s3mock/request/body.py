@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
+from aiohttp import hdrs
+
 from s3mock.auth.chunked import AwsChunkedDecoder
 from s3mock.errors import S3Error
 from s3mock.request.ctx import Ctx
@@ -167,13 +169,23 @@ async def read_all(ctx: Ctx, limit: int, flexible: bool = True) -> bytes:
 
 
 def object_body(ctx: Ctx, want: Integrity,
-                max_size: int = MAX_OBJECT_SIZE) -> tuple[AsyncIterator[bytes], int]:
+                max_size: int = MAX_OBJECT_SIZE) -> tuple[bytes | AsyncIterator[bytes], int]:
     """A PutObject or UploadPart body as the store reads it, and its declared size (refused now
     if over max_size). Trailers arrive in want.trailers."""
     chunked = is_chunked(ctx)
     size = declared_length(ctx, required=True, chunked=chunked)
     if size > max_size:
         raise S3Error("EntityTooLarge", ProposedSize=size, MaxSizeAllowed=max_size)
+    if size <= WHOLE_BODY and not chunked and hdrs.EXPECT not in ctx.headers:
+        content = ctx.request.content
+        if content.is_eof():
+            # The usual small PUT: its body arrived with its headers and no 100 Continue is
+            # awaited, so the store gets the bytes themselves (an async generator would cost
+            # the event loop's bookkeeping of it, and several awaits, for one piece).
+            data = content.read_nowait(-1)
+            if len(data) != size:
+                raise S3Error("IncompleteBody")
+            return data, size
     return _object_chunks(ctx, size, chunked, want.trailers), size
 
 

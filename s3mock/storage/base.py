@@ -122,7 +122,9 @@ class BodyCheck(Protocol):
     def verify(self, digest: Digest) -> dict[str, str]: ...
 
 
-Body = AsyncIterable[bytes]
+# A request's body: its bytes when it had all arrived before the store was called (the usual
+# small PUT), else an async iterator of them, asked for only once the store accepts the body.
+Body = bytes | AsyncIterable[bytes]
 # An object's listing entry from its row (what a listing page shows after the key), rendered by
 # the layer that knows the listing's format and handed to the store, which keeps it with the row.
 EntryRenderer = Callable[[ObjectMeta], str]

@@ -33,7 +33,9 @@ async def receive(blobs: BlobDir, body: Body, size: int, check: BodyCheck,
         # Before the body's first byte is asked for (and so before 100 Continue): a body the disk
         # has no room for is refused now.
         writer.reserve(size)
-        if size <= INLINE_LIMIT:
+        if isinstance(body, bytes):
+            writer.write_sync(body)
+        elif size <= INLINE_LIMIT:
             await _write_small(writer, body)
         else:
             async for data in body:
