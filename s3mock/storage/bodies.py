@@ -35,12 +35,14 @@ async def receive(blobs: BlobDir, body: Body, size: int, check: BodyCheck,
         writer.reserve(size)
         if isinstance(body, bytes):
             writer.write_sync(body)
-        elif size <= INLINE_LIMIT:
-            await _write_small(writer, body)
+            writer.close_sync()         # all that finish_hashing() has left to do after write_sync
         else:
-            async for data in body:
-                await writer.write(data)
-        await writer.finish_hashing()
+            if size <= INLINE_LIMIT:
+                await _write_small(writer, body)
+            else:
+                async for data in body:
+                    await writer.write(data)
+            await writer.finish_hashing()
         if keep_empty:
             writer.create_if_empty()
         kept = check.verify(_digest(writer))

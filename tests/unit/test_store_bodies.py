@@ -1,5 +1,5 @@
-"""SqliteStore's operations on bodies, the Store boundary handlers use: bodies in as async
-iterators checked before the commit, out as bytes or file ranges, parts, copies and digests."""
+"""SqliteStore's operations on bodies, the Store boundary handlers use: bodies in as bytes or
+async iterators checked before the commit, out as bytes or file ranges, parts, copies and digests."""
 
 from __future__ import annotations
 
@@ -68,6 +68,27 @@ async def test_put_object_writes_the_body_and_keeps_what_the_check_returns(store
     assert got.size == 3 and got.etag == hashlib.md5(b"abc").hexdigest()
     assert got.checksums == {"SHA1": base64.b64encode(hashlib.sha1(b"abc").digest()).decode()}
     assert read(store, got) == b"abc" and got.segments == m.segments
+
+
+async def test_a_body_given_as_bytes_is_written_and_checked_as_a_streamed_one(store):
+    class KeepSha1(NoCheck):
+        algorithms = ("SHA1",)
+
+        def verify(self, digest):
+            return {"SHA1": digest.checksums["SHA1"]}
+
+    assert await store.put_object(meta("k"), b"abc", 3, KeepSha1())
+    got = store.get_object("b", "k")
+    assert got.size == 3 and got.etag == hashlib.md5(b"abc").hexdigest() and read(store, got) == b"abc"
+    assert got.checksums == {"SHA1": base64.b64encode(hashlib.sha1(b"abc").digest()).decode()}
+    assert await store.put_object(meta("empty"), b"", 0, NoCheck())
+    assert store.get_object("b", "empty").segments == []
+    assert store.create_upload(Upload("u1", "b", "mp", 1.0, "owner", meta("mp")))
+    part = await store.upload_part("u1", 1, b"", 0, NoCheck())
+    assert part.size == 0 and os.path.exists(store.blobs.path(part.blob))
+    with pytest.raises(ValueError):
+        await store.put_object(meta("k"), b"new", 3, Refuse())
+    assert read(store, store.get_object("b", "k")) == b"abc"
 
 
 async def test_a_refused_body_leaves_nothing(store):
