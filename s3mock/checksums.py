@@ -65,7 +65,7 @@ def algorithm_of_header(name: str) -> str | None:
 
 
 def new(algorithm: str) -> Hasher:
-    name = _known(algorithm)
+    name = algorithm if algorithm in _SIZES else _known(algorithm)
     if name in _CRC:
         return _Crc(name)
     return hashlib.sha1() if name == "SHA1" else hashlib.sha256()

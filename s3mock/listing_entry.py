@@ -18,7 +18,8 @@ _ALGORITHM = {alg: _algorithm(alg) for alg in ALGORITHMS}     # the usual ones, 
 def render(m: ObjectMeta) -> str:
     sums = ""
     if m.checksums:
-        sums = "".join([_ALGORITHM.get(alg) or _algorithm(alg) for alg in m.checksums])
+        for alg in m.checksums:         # one, mostly: a loop costs less than a comprehension
+            sums += _ALGORITHM.get(alg) or _algorithm(alg)
         if m.checksum_type:
             sums += f"<ChecksumType>{m.checksum_type}</ChecksumType>"
     return (f'<LastModified>{iso8601(m.mtime)}</LastModified><ETag>"{m.etag}"</ETag>{sums}'

@@ -108,7 +108,9 @@ def object_headers(meta: ObjectMeta, checksum_mode: bool = False) -> dict[str, s
 
 
 def checksum_headers(values: Mapping[str, str], checksum_type: str | None) -> dict[str, str]:
-    out = {checksums.header_name(alg): v for alg, v in values.items()}
+    out = {}
+    for alg, v in values.items():       # one, mostly: a loop costs less than a comprehension
+        out[checksums.header_name(alg)] = v
     if values and checksum_type:
         out["x-amz-checksum-type"] = checksum_type
     return out

@@ -130,7 +130,10 @@ class BlobWriter:
         self.fd = -1
         self.created = False    # the file is created with the first byte: an empty body has none
         self.md5 = hashlib.md5()
-        self.hashers = {alg: checksums.new(alg) for alg in algorithms}
+        # Loops, not comprehensions (each a function call of its own): a body has one or two.
+        self.hashers: dict[str, checksums.Hasher] = {}
+        for alg in algorithms:
+            self.hashers[alg] = checksums.new(alg)
         self.size = 0
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -267,4 +270,7 @@ class BlobWriter:
         return self.md5.hexdigest()
 
     def checksum_values(self) -> dict[str, str]:
-        return {alg: checksums.encode(h.digest()) for alg, h in self.hashers.items()}
+        values = {}
+        for alg, h in self.hashers.items():
+            values[alg] = checksums.encode(h.digest())
+        return values

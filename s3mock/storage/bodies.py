@@ -18,10 +18,6 @@ from s3mock.storage.blobs import INLINE_LIMIT, BlobDir, BlobWriter
 READ_STEP = 1024 * 1024       # bytes read at a time when copying or hashing blobs
 
 
-def _digest(writer: BlobWriter) -> Digest:
-    return Digest(writer.size, writer.md5.digest(), writer.checksum_values())
-
-
 async def receive(blobs: BlobDir, body: Body, size: int, check: BodyCheck,
                   keep_empty: bool = False) -> tuple[BlobWriter, dict[str, str]]:
     """Stream `body` (`size` bytes declared) into a new blob, then let `check` judge it: the
@@ -45,7 +41,7 @@ async def receive(blobs: BlobDir, body: Body, size: int, check: BodyCheck,
             await writer.finish_hashing()
         if keep_empty:
             writer.create_if_empty()
-        kept = check.verify(_digest(writer))
+        kept = check.verify(Digest(writer.size, writer.md5.digest(), writer.checksum_values()))
     except BaseException:
         await writer.abort()
         raise

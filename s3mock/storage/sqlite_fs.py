@@ -356,7 +356,8 @@ class SqliteStore(Uploads, Versions, Events):
         if (expect_absent and old is not None) or (
                 expect_etag is not None and (old is None or old[0] != expect_etag)):
             return False, []
-        mode = self._versioning(meta.bucket)
+        bucket = self.get_bucket(meta.bucket)
+        mode = bucket.versioning if bucket is not None else None
         if mode is None:
             dropped = [old[1]] if old is not None else []
         else:
