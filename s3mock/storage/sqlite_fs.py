@@ -46,6 +46,9 @@ class SqliteStore(Uploads, Versions, Events):
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
+        # _write_row's statements (two for every object written) share a cursor: db.execute()
+        # makes one per call. Nothing is read from it across another of its statements.
+        self._row_cursor = self.db.cursor()
         self._group: list = []      # PUTs waiting for their shared commit (_commit_grouped)
         self._group_loop: asyncio.AbstractEventLoop | None = None
         self._buckets = RowCache(self.data_dir / "buckets.gen", BUCKET_CACHE_SIZE)
@@ -351,8 +354,9 @@ class SqliteStore(Uploads, Versions, Events):
         """In a write transaction: write meta's row if the conditions on the current object hold,
         as a new version if the bucket is versioned (versions.py). (written, the segments of what
         it replaced: the old object or, Suspended, the null entry)."""
-        old = self.db.execute("SELECT etag, segments, vid, seq FROM objects WHERE bucket=? AND key=?",
-                              (meta.bucket, meta.key)).fetchone()
+        cur = self._row_cursor
+        old = cur.execute("SELECT etag, segments, vid, seq FROM objects WHERE bucket=? AND key=?",
+                          (meta.bucket, meta.key)).fetchone()
         if (expect_absent and old is not None) or (
                 expect_etag is not None and (old is None or old[0] != expect_etag)):
             return False, []
@@ -363,7 +367,7 @@ class SqliteStore(Uploads, Versions, Events):
         else:
             dropped = self._new_version(meta, mode, old)
         row = obj_row(meta, self._render_entry(meta))
-        self.db.execute(INSERT_OBJ, row)
+        cur.execute(INSERT_OBJ, row)
         self._changed[meta.bucket, meta.key] = cache_fields(meta) if cacheable(row) else MISSING
         return True, dropped
 
