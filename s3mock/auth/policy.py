@@ -187,12 +187,6 @@ class Statement:
             _check_applies(self.action.written, self.resource.written)
         self.conditions = _conditions(raw.get("Condition"), variables)
 
-    def holds(self, keys: Keys) -> bool:
-        for c in self.conditions:
-            if not c.holds(keys):
-                return False
-        return True
-
 
 def _effect(raw: dict) -> str:
     if "Effect" not in raw:

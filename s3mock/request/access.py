@@ -127,8 +127,7 @@ def _question(ctx: Ctx, perm: Perm, b: Bucket, target: Bucket | ObjectMeta,
                 found = _version(ctx, b, found)
             return found
     return _new_question((ctx.op, perm, ctx.principal, b, target, policy_request.actions(ctx),
-                          f"arn:aws:s3:::{b.name}/{ctx.key}" if ctx.key is not None else
-                          f"arn:aws:s3:::{b.name}",          # policy_request.resource(), inline
+                          policy_request.resource(b.name, ctx.key),
                           policy_keys.RequestKeys(ctx, obj, b, request_tags), initiator))
 
 

@@ -85,7 +85,7 @@ def decide(q: Question) -> Verdict:
     b, user = q.bucket, q.principal.user
     cid = None if user is None else user.canonical_id
     is_owner = cid is not None and cid == b.owner
-    doc = parsed_policy(b.policy, b.name) if b.policy else None     # policy_of(b), inline
+    doc = policy_of(b)
     if doc is not None:
         said = _policy_says(doc, q)
         if said is not None and not said.allowed and not (is_owner and q.op in POLICY_OPS):
@@ -157,9 +157,7 @@ def missing(q: Question) -> Verdict:
 def _policy_says(doc: policy.Policy, q: Question) -> Verdict | None:
     """The policy's own answer: a Deny (any action denied), an Allow (every action allowed), or
     None (it does not decide)."""
-    user = q.principal.user
-    w = policy.ANONYMOUS_WHO if user is None else (_WHO.get(user.canonical_id) or who(q.principal))
-    d, action = policy.evaluate_all(doc, w, q.actions, q.resource, q.keys)
+    d, action = policy.evaluate_all(doc, who(q.principal), q.actions, q.resource, q.keys)
     if d.effect is None:
         return None
     if d.effect == "Deny":

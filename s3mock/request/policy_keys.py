@@ -99,9 +99,8 @@ class RequestKeys:
         if self.extra is not None and name in self.extra:
             return self.extra[name]
         header = _HEADERS.get(name)
-        if header is not None:          # the usual key: no further call
-            value = self.ctx.headers.get(header)
-            return None if value is None else (value,)
+        if header is not None:
+            return _header(self.ctx, header)
         fixed = _FIXED.get(name)
         if fixed is not None:
             return fixed(self)

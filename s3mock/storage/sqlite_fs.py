@@ -360,8 +360,7 @@ class SqliteStore(Uploads, Versions, Events):
         if (expect_absent and old is not None) or (
                 expect_etag is not None and (old is None or old[0] != expect_etag)):
             return False, []
-        bucket = self.get_bucket(meta.bucket)
-        mode = bucket.versioning if bucket is not None else None
+        mode = self._versioning(meta.bucket)
         if mode is None:
             dropped = [old[1]] if old is not None else []
         else:
